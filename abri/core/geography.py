@@ -162,6 +162,14 @@ def _commune(data: _Data, i: int) -> Commune:
     )
 
 
+def communes_in(code: str) -> list[Commune]:
+    """Every shipped town of a département, most populous first."""
+    data = _data()
+    indices = data.by_departement[departement_code(code)]
+    towns = [_commune(data, int(i)) for i in indices]
+    return sorted(towns, key=lambda c: (-(c.population or 0), c.name))
+
+
 def find_communes(name: str, departement: str | None = None, limit: int = 20) -> list[Commune]:
     """Towns whose name matches ``name``, best matches first.
 

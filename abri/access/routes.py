@@ -1,0 +1,69 @@
+"""Every route's access rule: who may open it. The one table the AccessMiddleware enforces.
+
+A route missing here answers 404 to everyone (deny by default) and fails the generated
+route × role test (tests/access/test_routes.py), so no new page can escape the policy.
+Object-level rules (own organisation's object or another's) live in ``abri.access.policy``;
+``obj`` names the kind of object in the URL so the test can try both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from abri.access.roles import ADMINISTRATION, COORDINATION, EVERY_ROLE
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str] = frozenset()
+    # Answers anyone, signed in or not (sign-in pages, language switch, translations catalogue).
+    public: bool = False
+    # Reachable once the password is checked but before the second factor (enrolment, passkeys).
+    pre_mfa: bool = False
+    # What an allowed GET answers: 405 for POST-only endpoints, 302 for pages that redirect.
+    get_status: int = 200
+    # The kind of object named in the URL; roles in ``any_organisation`` reach every
+    # organisation's objects, the other allowed roles only their own organisation's.
+    obj: str | None = None
+    any_organisation: frozenset[str] = frozenset()
+
+
+PUBLIC = Rule(public=True)
+
+ROUTES: dict[str, Rule] = {
+    # Sign-in and account
+    "accounts:login": PUBLIC,
+    "accounts:invitation_accept": Rule(public=True, obj="invitation_token"),
+    "accounts:logout": Rule(public=True, get_status=405),
+    "accounts:verify": Rule(pre_mfa=True, get_status=302),
+    "accounts:enrol": Rule(pre_mfa=True, get_status=302),
+    "accounts:recovery_codes": Rule(pre_mfa=True, get_status=302),
+    "accounts:step_up": Rule(roles=EVERY_ROLE),
+    "accounts:security": Rule(roles=EVERY_ROLE),
+    "set_language": Rule(public=True, get_status=302),
+    # Passkeys (django-otp-webauthn's JSON endpoints, POST only)
+    "otp_webauthn:credential-registration-begin": Rule(pre_mfa=True, get_status=405),
+    "otp_webauthn:credential-registration-complete": Rule(pre_mfa=True, get_status=405),
+    "otp_webauthn:credential-authentication-begin": Rule(pre_mfa=True, get_status=405),
+    "otp_webauthn:credential-authentication-complete": Rule(pre_mfa=True, get_status=405),
+    "otp_webauthn:js-i18n-catalog": PUBLIC,
+    # Home
+    "home": Rule(roles=EVERY_ROLE),
+    # Administration (the coordinator's administrators; step-up inside the views)
+    "accounts:organisation_list": Rule(roles=ADMINISTRATION),
+    "accounts:organisation_create": Rule(roles=ADMINISTRATION),
+    "accounts:organisation_detail": Rule(roles=ADMINISTRATION, obj="organisation",
+                                         any_organisation=ADMINISTRATION),
+    "accounts:invite": Rule(roles=ADMINISTRATION, obj="organisation", any_organisation=ADMINISTRATION),
+    "accounts:user_deactivate": Rule(roles=ADMINISTRATION, obj="user", any_organisation=ADMINISTRATION,
+                                     get_status=405),
+    "accounts:user_mfa_reset": Rule(roles=ADMINISTRATION, obj="user", any_organisation=ADMINISTRATION),
+    "audit:event_list": Rule(roles=ADMINISTRATION),
+}
+
+# Coordinators' routes are added by later modules here, next to these.
+assert COORDINATION  # keeps the import meaningful for the modules that extend the table
+
+
+def rule_for(view_name: str | None) -> Rule | None:
+    return ROUTES.get(view_name or "")

@@ -1,0 +1,34 @@
+"""The navigation each role sees, built from the same rules the AccessMiddleware enforces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from abri.access.roles import role_of
+from abri.access.routes import rule_for
+
+# (route name, label): shown only to roles the route's rule admits.
+NAVIGATION: list[tuple[str, Any]] = [
+    ("home", _("Home")),
+    ("accounts:organisation_list", _("Organisations")),
+    ("audit:event_list", _("Audit trail")),
+    ("accounts:security", _("My security")),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    role = role_of(user)
+    if role is None or not user.is_verified():
+        return {"nav_items": [], "current_role": None}
+    items = []
+    for name, label in NAVIGATION:
+        rule = rule_for(name)
+        if rule is not None and role in rule.roles:
+            url = reverse(name)
+            items.append({"url": url, "label": label, "current": request.path == url})
+    return {"nav_items": items, "current_role": role}

@@ -1,0 +1,208 @@
+"""Writes about organisations, users, invitations, second factors and sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from abri.accounts.models import ROLES_BY_KIND, Invitation, Organisation, Role, User, UserSession
+from abri.audit.services import audit_record
+from abri.core.errors import DomainError
+
+INVITATION_DAYS = 7
+RECOVERY_CODE_COUNT = 10
+
+
+def _require_administrator(actor: User) -> None:
+    if not (actor.is_active and actor.is_administrator):
+        raise DomainError(_("Only the coordinator's administrators can do this."), code="forbidden")
+
+
+def _check_role(organisation: Organisation, role: str) -> None:
+    if role not in ROLES_BY_KIND.get(organisation.kind, ()):
+        raise DomainError(_("This role does not exist for this kind of organisation."), field="role")
+
+
+def organisation_create(*, actor: User, name: str, kind: str, departement: str = "", email: str = "",
+                        phone: str = "", request: HttpRequest | None = None) -> Organisation:
+    """Create a partner organisation (administrators only)."""
+    _require_administrator(actor)
+    name = name.strip()
+    if not name:
+        raise DomainError(_("The name is required."), field="name")
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise DomainError(_("An organisation with this name already exists."), field="name")
+    with transaction.atomic():
+        organisation = Organisation(name=name, kind=kind, departement=departement, email=email, phone=phone)
+        organisation.full_clean()
+        organisation.save()
+        audit_record(action="organisation.create", actor=actor, target=organisation,
+                     data={"kind": kind}, request=request)
+    return organisation
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(*, actor: User, organisation: Organisation, email: str, role: str,
+                      request: HttpRequest | None = None) -> tuple[Invitation, str]:
+    """Invite a person into an organisation; returns the invitation and its one-time token."""
+    _require_administrator(actor)
+    _check_role(organisation, role)
+    if not organisation.is_active:
+        raise DomainError(_("This organisation is deactivated."), field="organisation")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=organisation, email=email.strip().lower(), role=role,
+            token_hash=_token_hash(token), invited_by=actor,
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        )
+        audit_record(action="invitation.create", actor=actor, target=invitation,
+                     data={"organisation": str(organisation.id), "role": role}, request=request)
+    return invitation, token
+
+
+def invitation_send(*, email: str, link: str) -> None:
+    """The invitation e-mail: a link and nothing about the organisation's work."""
+    from abri.core.mail import queue_mail
+
+    queue_mail(
+        to=[email],
+        subject=str(_("Your invitation to Abri")),
+        body=str(_("You are invited to join Abri. Open this link within 7 days to choose your password "
+                   "and set up your second factor:\n\n%(link)s\n\nIf you did not expect this message, "
+                   "ignore it.")) % {"link": link},
+    )
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The pending, unexpired invitation behind a link, or None (never says which is wrong)."""
+    invitation = (Invitation.objects.select_related("organisation")
+                  .filter(token_hash=_token_hash(token), accepted_at__isnull=True).first())
+    if invitation is None or invitation.expires_at < timezone.now() or not invitation.organisation.is_active:
+        return None
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, username: str, first_name: str, last_name: str,
+                      password: str, request: HttpRequest | None = None) -> User:
+    """Create the invited user. They still must enrol a second factor before anything else."""
+    username = username.strip()
+    if not username:
+        raise DomainError(_("The username is required."), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("This username is taken: choose another one."), field="username")
+    candidate = User(username=username, email=invitation.email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password") from exc
+    with transaction.atomic():
+        # Re-read under lock: two clicks on the same link must not create two accounts.
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at is not None:
+            raise DomainError(_("This invitation has already been used."), code="used")
+        candidate.organisation = locked.organisation
+        candidate.role = locked.role
+        candidate.set_password(password)
+        candidate.save()
+        locked.accepted_at = timezone.now()
+        locked.user = candidate
+        locked.save(update_fields=["accepted_at", "user"])
+        audit_record(action="invitation.accept", actor=candidate, target=locked, request=request)
+    return candidate
+
+
+def user_deactivate(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
+    """Deactivate a user who left: their sessions end at once."""
+    _require_administrator(actor)
+    if user.pk == actor.pk:
+        raise DomainError(_("You cannot deactivate your own account."), field="user")
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        sessions_end_for_user(user=user)
+        audit_record(action="user.deactivate", actor=actor, target=user, request=request)
+
+
+def sessions_end_for_user(*, user: User) -> int:
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+def session_register(*, user: User, session_key: str) -> None:
+    UserSession.objects.update_or_create(session_key=session_key, defaults={"user": user})
+
+
+# --- Second factors --------------------------------------------------------------------------
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed TOTP device for enrolment; it counts only once a code proves it."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+
+
+def totp_device_confirm(*, user: User, device: TOTPDevice, code: str,
+                        request: HttpRequest | None = None) -> list[str]:
+    """Confirm enrolment with a first valid code; returns fresh recovery codes (shown once)."""
+    if device.user_id != user.pk or device.confirmed:
+        raise DomainError(_("This enrolment is no longer valid: start again."), field="code")
+    if not device.verify_token(code.strip().replace(" ", "")):
+        raise DomainError(_("This code is not valid. Check the time on your phone and try again."),
+                          field="code")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = recovery_codes_regenerate(user=user)
+        audit_record(action="mfa.totp.enrol", actor=user, target=user, request=request)
+    return codes
+
+
+def recovery_codes_regenerate(*, user: User) -> list[str]:
+    """Replace the user's recovery codes; each works once."""
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+        codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
+        StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def second_factor_reset(*, actor: User, user: User, identity_check: str,
+                        request: HttpRequest | None = None) -> None:
+    """An administrator resets a lost second factor, after checking identity outside Abri."""
+    _require_administrator(actor)
+    if not identity_check.strip():
+        raise DomainError(_("Say how the person's identity was checked."), field="identity_check")
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
+        sessions_end_for_user(user=user)
+        audit_record(action="mfa.reset", actor=actor, target=user,
+                     data={"identity_check": identity_check.strip()[:500]}, request=request)
+
+
+def has_second_factor(user: Any) -> bool:
+    from django_otp import user_has_device
+
+    return bool(user_has_device(user, confirmed=True))

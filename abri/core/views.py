@@ -1,0 +1,34 @@
+"""The home page per role, and the error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from abri.access.roles import role_of
+
+HOME_TEMPLATES = {
+    "coordinator": "home/coordinator.html",
+    "administrator": "home/coordinator.html",
+    "referrer": "home/referrer.html",
+    "shelter_staff": "home/shelter.html",
+    "partner": "home/partner.html",
+    "observer": "home/observer.html",
+}
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    """What needs this person now; each empty section says what will appear there."""
+    role = role_of(request.user) or ""
+    return render(request, HOME_TEMPLATES[role], {"role": role})
+
+
+def not_found_view(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    # The same page whatever the reason: missing, or outside the user's reach.
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)
