@@ -8,6 +8,7 @@ process, never fall back to a development default).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -42,7 +43,9 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
 
 
-ENVIRONMENT = env("ABRI_ENV", "development")
+# Under pytest the default is "test": pytest-django imports these settings before any conftest
+# could set a variable.
+ENVIRONMENT = env("ABRI_ENV", "test" if "pytest" in sys.modules else "development")
 if ENVIRONMENT not in {"development", "test", "production"}:
     raise ImproperlyConfigured("ABRI_ENV must be development, test or production")
 PRODUCTION = ENVIRONMENT == "production"
@@ -72,7 +75,7 @@ ENCRYPTION_KEY_FILE = env("ABRI_ENCRYPTION_KEY_FILE")
 if PRODUCTION and not (ENCRYPTION_KEYS or ENCRYPTION_KEY_FILE):
     raise ImproperlyConfigured("ABRI_ENCRYPTION_KEYS or ABRI_ENCRYPTION_KEY_FILE must be set in production")
 # Outside production a key file is created on first use under var/ (never committed).
-DEV_KEY_FILE = VAR_DIR / "encryption-keys.json"
+DEV_KEY_FILE = VAR_DIR / ("test-encryption-keys.json" if ENVIRONMENT == "test" else "encryption-keys.json")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -93,6 +96,9 @@ INSTALLED_APPS = [
     "abri.access",
     "abri.audit",
 ]
+if ENVIRONMENT == "test":
+    # A model with every kind of encrypted field, for the encryption tests only.
+    INSTALLED_APPS.append("tests.encryption_app")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -242,7 +248,7 @@ USE_TZ = True
 
 # --- Static files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None  # collectstatic only in production
 STATICFILES_DIRS = [BASE_DIR / "abri" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

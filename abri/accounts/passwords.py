@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
@@ -19,9 +17,7 @@ LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"
 @lru_cache(maxsize=1)
 def breached_passwords() -> frozenset[str]:
     """Django's list of 20,000 passwords most found in breach corpora, shipped with Django."""
-    path = Path(CommonPasswordValidator.DEFAULT_PASSWORD_LIST_PATH)
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return frozenset(line.strip() for line in handle if line.strip())
+    return frozenset(CommonPasswordValidator().passwords)
 
 
 def _cores(password: str) -> set[str]:

@@ -74,9 +74,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
     """Too many failures for this (username, address): same page whether the user exists or not."""
-    form = LoginForm()
-    form.add_error(None, _("Too many failed attempts. Wait 15 minutes before trying again."))
-    return render(request, "accounts/login.html", {"form": form}, status=429)
+    return render(request, "accounts/login.html",
+                  {"form": LoginForm(), "locked": _("Too many failed attempts. Wait 15 minutes before trying again.")},
+                  status=429)
 
 
 def _complete_second_factor(request: HttpRequest, device: Any, method: str) -> None:

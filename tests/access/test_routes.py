@@ -1,0 +1,138 @@
+"""Every route × every role, generated from the URL configuration (SECURITY.md bar 6).
+
+A route without a rule in ``abri.access.routes.ROUTES`` fails here, and so does a route whose
+answer differs from its rule, for anonymous visitors, each role, and for object routes both an
+object of the user's own organisation and one of another organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from abri.access.roles import EVERY_ROLE
+from abri.access.routes import ROUTES
+from tests.conftest import Network, sign_in
+
+
+def iter_routes(resolver: URLResolver | None = None, namespace: str = "") -> list[tuple[str, URLPattern]]:
+    resolver = resolver or get_resolver()
+    found = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found.extend(iter_routes(entry, inner))
+        elif entry.name:
+            found.append((f"{namespace}{entry.name}", entry))
+        else:
+            found.append((f"{namespace}<unnamed {entry.pattern}>", entry))
+    return found
+
+
+ALL_ROUTES = sorted({name for name, _ in iter_routes()})
+
+
+def test_every_route_has_a_declared_rule():
+    undeclared = [name for name in ALL_ROUTES if name not in ROUTES]
+    assert not undeclared, f"routes without an access rule in abri/access/routes.py: {undeclared}"
+
+
+def test_no_rule_is_left_for_a_route_that_is_gone():
+    assert not set(ROUTES) - set(ALL_ROUTES)
+
+
+# How to name "an object of this user's organisation" and "one of another organisation" in a URL.
+def _org_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    org = user.organisation if side == "own" else network.org("referrer", "other")
+    return {"pk": org.pk}
+
+
+def _user_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    target = user if side == "own" else network.user("referrer", "other")
+    return {"pk": target.pk}
+
+
+def _invitation_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"token": "not-a-valid-token"}
+
+
+OBJECT_KWARGS: dict[str, Callable[[Network, Any, str], dict[str, Any]]] = {
+    "organisation": _org_kwargs,
+    "user": _user_kwargs,
+    "invitation_token": _invitation_kwargs,
+}
+
+# Public object routes answer for an unknown object with their own page, whatever the visitor.
+PUBLIC_OBJECT_STATUS = {"invitation_token": 404}
+
+
+def test_every_object_kind_has_a_builder():
+    kinds = {rule.obj for rule in ROUTES.values() if rule.obj}
+    assert kinds <= set(OBJECT_KWARGS), f"add a builder for {kinds - set(OBJECT_KWARGS)}"
+
+
+def _url(name: str, network: Network, user: Any, side: str) -> str:
+    rule = ROUTES[name]
+    kwargs = OBJECT_KWARGS[rule.obj](network, user, side) if rule.obj else {}
+    return reverse(name, kwargs=kwargs)
+
+
+def _expected(name: str, role: str | None, side: str) -> int:
+    rule = ROUTES[name]
+    if rule.public:
+        return PUBLIC_OBJECT_STATUS.get(rule.obj or "", rule.get_status)
+    if role is None:
+        return 302  # to the sign-in page
+    if rule.pre_mfa:
+        return rule.get_status
+    if role not in rule.roles:
+        return 404
+    if rule.obj and side == "other" and role not in rule.any_organisation:
+        return 404
+    return rule.get_status
+
+
+CASES = [(name, role, side) for name in ALL_ROUTES if name in ROUTES
+         for role in [None, *sorted(EVERY_ROLE)]
+         for side in (("own", "other") if ROUTES[name].obj else ("own",))]
+
+
+@pytest.mark.parametrize(("name", "role", "side"), CASES, ids=[f"{n}|{r}|{s}" for n, r, s in CASES])
+def test_route_answers_as_declared(network: Network, name: str, role: str | None, side: str) -> None:
+    client = Client()
+    user = network.user(role) if role else network.user("referrer")
+    if role:
+        sign_in(client, user)
+    response = client.get(_url(name, network, user, side))
+    expected = _expected(name, role, side)
+    assert response.status_code == expected, f"{name} as {role or 'anonymous'} ({side}): {response.status_code}"
+    if expected == 302 and role is None and not ROUTES[name].public:
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_an_undeclared_route_is_refused_to_everyone_and_fails_the_check(network, settings, tmp_path):
+    """What happens when someone adds a page and forgets its rule: 404 for all, and the test fails."""
+    import sys
+    import types
+
+    from django.http import HttpResponse
+    from django.urls import clear_url_caches, include, path
+
+    module = types.ModuleType("tests_extra_urls")
+    module.urlpatterns = [path("forgotten/", lambda request: HttpResponse("secret"), name="forgotten"),  # type: ignore[attr-defined]
+                          path("", include("abri.urls"))]
+    sys.modules["tests_extra_urls"] = module
+    settings.ROOT_URLCONF = "tests_extra_urls"
+    clear_url_caches()
+    try:
+        names = {n for n, _ in iter_routes()}
+        assert "forgotten" in names and "forgotten" not in ROUTES  # test_every_route_has_a_declared_rule would fail
+        for role in sorted(EVERY_ROLE):
+            assert sign_in(Client(), network.user(role)).get("/forgotten/").status_code == 404
+    finally:
+        del sys.modules["tests_extra_urls"]
+        clear_url_caches()
