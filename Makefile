@@ -43,7 +43,7 @@ test: lint types pytest
 
 messages: install
 	cd abri && ../$(PY) ../manage.py makemessages -l fr -l en --no-obsolete --add-location file
-	$(PY) manage.py compilemessages -v0
+	$(PY) manage.py compilemessages -v0 -i .venv -i .tools
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var test-output

@@ -150,7 +150,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env("ABRI_SQLITE_PATH", str(VAR_DIR / "abri.sqlite3")),
+            "NAME": env("ABRI_SQLITE_PATH") or str(VAR_DIR / "abri.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN: two writers queue instead of one
                 # failing half-way with "database is locked" after reading stale counts.
@@ -172,8 +172,7 @@ AUTHENTICATION_BACKENDS = [
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     # At least 12 characters and no composition rules (SECURITY.md bar 2, NIST 800-63B).
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     # Known-breached passwords from a list shipped with the project (no network at run time).

@@ -113,9 +113,7 @@ def main() -> None:
 
     # The newer GeoNames extract, indexed by ASCII name, for accents and populations.
     with gnc_json.open(encoding="utf-8") as f:
-        gnc: list[dict[str, Any]] = [
-            c for c in json.load(f).values() if c["countrycode"] in COUNTRIES
-        ]
+        gnc: list[dict[str, Any]] = [c for c in json.load(f).values() if c["countrycode"] in COUNTRIES]
     gnc_by_name: dict[str, list[dict[str, Any]]] = {}
     for city in gnc:
         gnc_by_name.setdefault(normalise(city["name"]), []).append(city)
@@ -134,8 +132,7 @@ def main() -> None:
             candidates = [
                 c
                 for c in gnc_by_name.get(normalise(row["name"]), [])
-                if abs(float(c["latitude"]) - lat) < 0.03
-                and abs(float(c["longitude"]) - lon) < 0.04
+                if abs(float(c["latitude"]) - lat) < 0.03 and abs(float(c["longitude"]) - lon) < 0.04
             ]
             if candidates:
                 best = max(candidates, key=lambda c: int(c["population"]))
@@ -164,9 +161,7 @@ def main() -> None:
     lats = np.array([t.lat for t in towns])
     lons = np.array([t.lon for t in towns])
     for town in unassigned:
-        town.departement = towns[
-            int(np.argmin(haversine_km(town.lat, town.lon, lats, lons)))
-        ].departement
+        town.departement = towns[int(np.argmin(haversine_km(town.lat, town.lon, lats, lons)))].departement
         stats["nearest"] += 1
         towns.append(town)
 

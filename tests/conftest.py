@@ -50,8 +50,14 @@ class Network:
 
 
 def make_user(username: str, organisation: Organisation, role: str, *, with_totp: bool = True) -> User:
-    user = User(username=username, organisation=organisation, role=role, first_name="Test", last_name=username,
-                email=f"{username}@example.invalid")
+    user = User(
+        username=username,
+        organisation=organisation,
+        role=role,
+        first_name="Test",
+        last_name=username,
+        email=f"{username}@example.invalid",
+    )
     user.set_password(PASSWORD)
     user.save()
     if with_totp:
@@ -70,7 +76,9 @@ def network(db: None, settings) -> Network:  # type: ignore[no-untyped-def]
     users = {}
     for role, kind in KIND_OF_ROLE.items():
         for side in ("own", "other"):
-            users[(role.value, side)] = make_user(f"{role.value}-{side}", orgs[(kind.value, side)], role.value)
+            users[(role.value, side)] = make_user(
+                f"{role.value}-{side}", orgs[(kind.value, side)], role.value
+            )
     return Network(orgs=orgs, users=users)
 
 

@@ -24,8 +24,14 @@ PRODUCTION_ENV = {
 
 def manage(*args, env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("ABRI_", "DJANGO_"))}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_is_clean_in_production():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest
 
@@ -41,8 +41,14 @@ def users_for_user(user: Any) -> models.QuerySet[User]:
 
 def refuse(*, user: Any, request: HttpRequest | None, what: str, object_id: str = "") -> Http404:
     """Record a refused access and return the 404 to raise."""
-    audit_record(action="access.refused", actor=user, object_type=what, object_id=object_id[:64],
-                 data={"path": request.path[:200] if request else ""}, request=request)
+    audit_record(
+        action="access.refused",
+        actor=user,
+        object_type=what,
+        object_id=object_id[:64],
+        data={"path": request.path[:200] if request else ""},
+        request=request,
+    )
     return Http404()
 
 
@@ -50,7 +56,8 @@ def get_for_user(queryset: models.QuerySet[M], pk: Any, *, user: Any, request: H
     """The object with this key among those the user may see, or a recorded refusal (404)."""
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, ValidationError) as exc:
+    except (ObjectDoesNotExist, ValueError, ValidationError) as exc:
         # A malformed key is answered exactly like a missing object.
-        raise refuse(user=user, request=request, what=queryset.model._meta.label_lower,
-                     object_id=str(pk)) from exc
+        raise refuse(
+            user=user, request=request, what=queryset.model._meta.label_lower, object_id=str(pk)
+        ) from exc

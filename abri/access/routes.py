@@ -52,11 +52,13 @@ ROUTES: dict[str, Rule] = {
     # Administration (the coordinator's administrators; step-up inside the views)
     "accounts:organisation_list": Rule(roles=ADMINISTRATION),
     "accounts:organisation_create": Rule(roles=ADMINISTRATION),
-    "accounts:organisation_detail": Rule(roles=ADMINISTRATION, obj="organisation",
-                                         any_organisation=ADMINISTRATION),
+    "accounts:organisation_detail": Rule(
+        roles=ADMINISTRATION, obj="organisation", any_organisation=ADMINISTRATION
+    ),
     "accounts:invite": Rule(roles=ADMINISTRATION, obj="organisation", any_organisation=ADMINISTRATION),
-    "accounts:user_deactivate": Rule(roles=ADMINISTRATION, obj="user", any_organisation=ADMINISTRATION,
-                                     get_status=405),
+    "accounts:user_deactivate": Rule(
+        roles=ADMINISTRATION, obj="user", any_organisation=ADMINISTRATION, get_status=405
+    ),
     "accounts:user_mfa_reset": Rule(roles=ADMINISTRATION, obj="user", any_organisation=ADMINISTRATION),
     "audit:event_list": Rule(roles=ADMINISTRATION),
 }

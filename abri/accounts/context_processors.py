@@ -23,7 +23,7 @@ NAVIGATION: list[tuple[str, Any]] = [
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     role = role_of(user)
-    if role is None or not user.is_verified():
+    if role is None or user is None or not user.is_verified():
         return {"nav_items": [], "current_role": None}
     items = []
     for name, label in NAVIGATION:

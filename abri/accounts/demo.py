@@ -23,22 +23,51 @@ from abri.accounts.models import Organisation, OrganisationKind, Role, User
 from abri.audit.services import audit_record
 from abri.core import geography
 
-DEMO_PASSWORD = "abri-demo-2026"
+DEMO_PASSWORD = "abri-demo-2026"  # noqa: S105 (the demo accounts are public by design)
 DEFAULT_SEED = 2026
 
 REFERRER_PATTERNS = [
-    "Commissariat de police {de_town}", "Brigade de gendarmerie {de_town}", "Centre hospitalier {de_town} · service social",
-    "Association d'aide aux victimes {de_town}", "Accueil de jour {de_town}", "Barreau {de_town} · permanence victimes",
-    "Maison des femmes {de_town}", "Service d'accueil des migrants {de_town}", "Inspection du travail · unité {de_town}",
+    "Commissariat de police {de_town}",
+    "Brigade de gendarmerie {de_town}",
+    "Centre hospitalier {de_town} · service social",
+    "Association d'aide aux victimes {de_town}",
+    "Accueil de jour {de_town}",
+    "Barreau {de_town} · permanence victimes",
+    "Maison des femmes {de_town}",
+    "Service d'accueil des migrants {de_town}",
+    "Inspection du travail · unité {de_town}",
 ]
-SHELTER_WORDS = ["Les Tilleuls", "L'Escale", "Le Phare", "La Passerelle", "L'Étape", "Le Relais", "Horizon",
-                 "Les Glycines", "L'Olivier", "La Boussole", "Le Trait d'Union", "L'Abri Côtier", "Les Hirondelles",
-                 "Le Refuge", "La Source", "Le Cap", "Les Quatre Vents", "L'Archipel", "La Clairière", "Le Tremplin"]
+SHELTER_WORDS = [
+    "Les Tilleuls",
+    "L'Escale",
+    "Le Phare",
+    "La Passerelle",
+    "L'Étape",
+    "Le Relais",
+    "Horizon",
+    "Les Glycines",
+    "L'Olivier",
+    "La Boussole",
+    "Le Trait d'Union",
+    "L'Abri Côtier",
+    "Les Hirondelles",
+    "Le Refuge",
+    "La Source",
+    "Le Cap",
+    "Les Quatre Vents",
+    "L'Archipel",
+    "La Clairière",
+    "Le Tremplin",
+]
 SUPPORT_PARTNERS = [
-    "Comité contre l'esclavage moderne (démo)", "Association juridique pour les victimes de la traite (démo)",
-    "Réseau d'accompagnement psychologique des victimes (démo)", "Association d'interprètes solidaires (démo)",
-    "Collectif santé et exil (démo)", "Fondation pour l'insertion des femmes (démo)",
-    "Association des juristes en droit des étrangers (démo)", "Plateforme d'accès aux droits (démo)",
+    "Comité contre l'esclavage moderne (démo)",
+    "Association juridique pour les victimes de la traite (démo)",
+    "Réseau d'accompagnement psychologique des victimes (démo)",
+    "Association d'interprètes solidaires (démo)",
+    "Collectif santé et exil (démo)",
+    "Fondation pour l'insertion des femmes (démo)",
+    "Association des juristes en droit des étrangers (démo)",
+    "Plateforme d'accès aux droits (démo)",
 ]
 
 
@@ -86,19 +115,31 @@ def _de(town: str) -> str:
     return f"d'{town}" if town[:1].upper() in "AEIOUYÉÈÂÎ" else f"de {town}"
 
 
-def _user(username: str, organisation: Organisation, role: str, first: str, last: str, seed: int,
-          password_hash: str) -> User:
-    user = User(username=username, first_name=first, last_name=last, email=f"{username}@demo.abri.invalid",
-                organisation=organisation, role=role)
+def _user(
+    username: str, organisation: Organisation, role: str, first: str, last: str, seed: int, password_hash: str
+) -> User:
+    user = User(
+        username=username,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@demo.abri.invalid",
+        organisation=organisation,
+        role=role,
+    )
     # Every demo account shares one password: hashing it once keeps seeding fast (Argon2 is slow
     # on purpose).
     user.password = password_hash
     user.save()
-    TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True, key=demo_totp_key(username, seed))
+    TOTPDevice.objects.create(
+        user=user, name="Demo authenticator", confirmed=True, key=demo_totp_key(username, seed)
+    )
     static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
     rng = random.Random(f"{seed}:{username}")  # noqa: S311 (demo data, not secrets)
     StaticToken.objects.bulk_create(
-        [StaticToken(device=static, token=f"{rng.getrandbits(24):06x}-{rng.getrandbits(24):06x}") for _ in range(10)]
+        [
+            StaticToken(device=static, token=f"{rng.getrandbits(24):06x}-{rng.getrandbits(24):06x}")
+            for _ in range(10)
+        ]
     )
     return user
 
@@ -109,17 +150,25 @@ def build_demo_network(seed: int = DEFAULT_SEED) -> list[DemoAccount]:
     ensure_demo_allowed()
     rng = random.Random(seed)  # noqa: S311 (synthetic data)
     coordinator = Organisation.objects.create(
-        name="Association coordinatrice Ac.Sé (démo)", kind=OrganisationKind.COORDINATOR, departement="06",
-        email="coordination@demo.abri.invalid", phone="04 00 00 00 00",
+        name="Association coordinatrice Ac.Sé (démo)",
+        kind=OrganisationKind.COORDINATOR,
+        departement="06",
+        email="coordination@demo.abri.invalid",
+        phone="04 00 00 00 00",
     )
     towns = _towns(rng, 90)
     shelters: list[Organisation] = []
     for i, town in enumerate(towns[:60]):
         word = SHELTER_WORDS[i % len(SHELTER_WORDS)]
-        shelters.append(Organisation.objects.create(
-            name=f"CHRS {word} · {town.name}", kind=OrganisationKind.SHELTER_OPERATOR, departement=town.departement,
-            email=f"chrs{i:02d}@demo.abri.invalid", phone=f"0{rng.randint(1, 5)} 00 00 {i:02d} 00",
-        ))
+        shelters.append(
+            Organisation.objects.create(
+                name=f"CHRS {word} · {town.name}",
+                kind=OrganisationKind.SHELTER_OPERATOR,
+                departement=town.departement,
+                email=f"chrs{i:02d}@demo.abri.invalid",
+                phone=f"0{rng.randint(1, 5)} 00 00 {i:02d} 00",
+            )
+        )
     referrers: list[Organisation] = []
     for i in range(46):
         town = towns[(i * 7) % len(towns)]
@@ -127,15 +176,29 @@ def build_demo_network(seed: int = DEFAULT_SEED) -> list[DemoAccount]:
         name = pattern.format(de_town=_de(town.name))
         if Organisation.objects.filter(name=name).exists():
             name = f"{name} ({i})"
-        referrers.append(Organisation.objects.create(
-            name=name, kind=OrganisationKind.REFERRER, departement=town.departement,
-            email=f"orienteur{i:02d}@demo.abri.invalid",
-        ))
-    partners = [Organisation.objects.create(name=n, kind=OrganisationKind.SUPPORT_PARTNER, departement="75",
-                                            email=f"partenaire{i}@demo.abri.invalid")
-                 for i, n in enumerate(SUPPORT_PARTNERS)]
-    observer = Organisation.objects.create(name="Mission interministérielle (démo)", kind=OrganisationKind.OBSERVER,
-                                           departement="75", email="observatoire@demo.abri.invalid")
+        referrers.append(
+            Organisation.objects.create(
+                name=name,
+                kind=OrganisationKind.REFERRER,
+                departement=town.departement,
+                email=f"orienteur{i:02d}@demo.abri.invalid",
+            )
+        )
+    partners = [
+        Organisation.objects.create(
+            name=n,
+            kind=OrganisationKind.SUPPORT_PARTNER,
+            departement="75",
+            email=f"partenaire{i}@demo.abri.invalid",
+        )
+        for i, n in enumerate(SUPPORT_PARTNERS)
+    ]
+    observer = Organisation.objects.create(
+        name="Mission interministérielle (démo)",
+        kind=OrganisationKind.OBSERVER,
+        departement="75",
+        email="observatoire@demo.abri.invalid",
+    )
 
     plan = [
         ("coordination", coordinator, Role.COORDINATOR, "Camille", "Martin"),

@@ -8,39 +8,58 @@ from abri.core.geodata_choices import departement_choices
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code"), max_length=32,
+        label=_("Code"),
+        max_length=32,
         help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
     )
 
 
 class EnrolForm(forms.Form):
     code = forms.CharField(
-        label=_("Code shown by the app"), max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        label=_("Code shown by the app"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
 class InvitationAcceptForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    username = forms.CharField(
+        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     password = forms.CharField(
-        label=_("Password"), strip=False,
-        help_text=_("At least 12 characters. A sentence of several words is easy to remember and hard to guess."),
+        label=_("Password"),
+        strip=False,
+        help_text=_(
+            "At least 12 characters. A sentence of several words is easy to remember and hard to guess."
+        ),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    password_again = forms.CharField(label=_("Password again"), strip=False,
-                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -75,7 +94,10 @@ class InviteForm(forms.Form):
 
 class MfaResetForm(forms.Form):
     identity_check = forms.CharField(
-        label=_("How was the person's identity checked?"), max_length=500,
-        help_text=_("For example: called back on the number the organisation gave us, and asked their director."),
+        label=_("How was the person's identity checked?"),
+        max_length=500,
+        help_text=_(
+            "For example: called back on the number the organisation gave us, and asked their director."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -61,13 +61,15 @@ class User(AbstractUser):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="members", null=True, blank=True,
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="members",
+        null=True,
+        blank=True,
         verbose_name=_("organisation"),
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
     preferred_language = models.CharField(_("language"), max_length=8, default="fr")
-
-    objects = UserManager()
 
     class Meta:
         ordering = ["username"]
@@ -81,6 +83,10 @@ class User(AbstractUser):
                 name="user_role_needs_organisation",
             ),
         ]
+
+    def is_verified(self) -> bool:
+        """Replaced per request by django-otp's middleware; outside a request nobody is verified."""
+        return False
 
     @property
     def is_coordinator(self) -> bool:
@@ -102,7 +108,9 @@ class Invitation(BaseModel):
     invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    user = models.OneToOneField(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation")
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -114,3 +122,6 @@ class UserSession(models.Model):
     session_key = models.CharField(max_length=40, primary_key=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 
 # Words a guesser tries first against this platform in particular.
 CONTEXT_WORDS = {"abri", "acse", "accueil", "securisant", "traite", "chrs", "miprof", "ccem", "motdepasse"}
-LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+)
 
 
 @lru_cache(maxsize=1)

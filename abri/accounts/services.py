@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from abri.accounts.models import ROLES_BY_KIND, Invitation, Organisation, Role, User, UserSession
+from abri.accounts.models import ROLES_BY_KIND, Invitation, Organisation, User, UserSession
 from abri.audit.services import audit_record
 from abri.core.errors import DomainError
 
@@ -35,8 +35,16 @@ def _check_role(organisation: Organisation, role: str) -> None:
         raise DomainError(_("This role does not exist for this kind of organisation."), field="role")
 
 
-def organisation_create(*, actor: User, name: str, kind: str, departement: str = "", email: str = "",
-                        phone: str = "", request: HttpRequest | None = None) -> Organisation:
+def organisation_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    departement: str = "",
+    email: str = "",
+    phone: str = "",
+    request: HttpRequest | None = None,
+) -> Organisation:
     """Create a partner organisation (administrators only)."""
     _require_administrator(actor)
     name = name.strip()
@@ -48,8 +56,13 @@ def organisation_create(*, actor: User, name: str, kind: str, departement: str =
         organisation = Organisation(name=name, kind=kind, departement=departement, email=email, phone=phone)
         organisation.full_clean()
         organisation.save()
-        audit_record(action="organisation.create", actor=actor, target=organisation,
-                     data={"kind": kind}, request=request)
+        audit_record(
+            action="organisation.create",
+            actor=actor,
+            target=organisation,
+            data={"kind": kind},
+            request=request,
+        )
     return organisation
 
 
@@ -57,8 +70,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_create(*, actor: User, organisation: Organisation, email: str, role: str,
-                      request: HttpRequest | None = None) -> tuple[Invitation, str]:
+def invitation_create(
+    *, actor: User, organisation: Organisation, email: str, role: str, request: HttpRequest | None = None
+) -> tuple[Invitation, str]:
     """Invite a person into an organisation; returns the invitation and its one-time token."""
     _require_administrator(actor)
     _check_role(organisation, role)
@@ -67,12 +81,20 @@ def invitation_create(*, actor: User, organisation: Organisation, email: str, ro
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            organisation=organisation, email=email.strip().lower(), role=role,
-            token_hash=_token_hash(token), invited_by=actor,
+            organisation=organisation,
+            email=email.strip().lower(),
+            role=role,
+            token_hash=_token_hash(token),
+            invited_by=actor,
             expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         )
-        audit_record(action="invitation.create", actor=actor, target=invitation,
-                     data={"organisation": str(organisation.id), "role": role}, request=request)
+        audit_record(
+            action="invitation.create",
+            actor=actor,
+            target=invitation,
+            data={"organisation": str(organisation.id), "role": role},
+            request=request,
+        )
     return invitation, token
 
 
@@ -83,23 +105,38 @@ def invitation_send(*, email: str, link: str) -> None:
     queue_mail(
         to=[email],
         subject=str(_("Your invitation to Abri")),
-        body=str(_("You are invited to join Abri. Open this link within 7 days to choose your password "
-                   "and set up your second factor:\n\n%(link)s\n\nIf you did not expect this message, "
-                   "ignore it.")) % {"link": link},
+        body=str(
+            _(
+                "You are invited to join Abri. Open this link within 7 days to choose your password "
+                "and set up your second factor:\n\n%(link)s\n\nIf you did not expect this message, "
+                "ignore it."
+            )
+        )
+        % {"link": link},
     )
 
 
 def invitation_for_token(token: str) -> Invitation | None:
     """The pending, unexpired invitation behind a link, or None (never says which is wrong)."""
-    invitation = (Invitation.objects.select_related("organisation")
-                  .filter(token_hash=_token_hash(token), accepted_at__isnull=True).first())
+    invitation = (
+        Invitation.objects.select_related("organisation")
+        .filter(token_hash=_token_hash(token), accepted_at__isnull=True)
+        .first()
+    )
     if invitation is None or invitation.expires_at < timezone.now() or not invitation.organisation.is_active:
         return None
     return invitation
 
 
-def invitation_accept(*, invitation: Invitation, username: str, first_name: str, last_name: str,
-                      password: str, request: HttpRequest | None = None) -> User:
+def invitation_accept(
+    *,
+    invitation: Invitation,
+    username: str,
+    first_name: str,
+    last_name: str,
+    password: str,
+    request: HttpRequest | None = None,
+) -> User:
     """Create the invited user. They still must enrol a second factor before anything else."""
     username = username.strip()
     if not username:
@@ -152,20 +189,23 @@ def session_register(*, user: User, session_key: str) -> None:
 
 # --- Second factors --------------------------------------------------------------------------
 
+
 def totp_device_start(*, user: User) -> TOTPDevice:
     """An unconfirmed TOTP device for enrolment; it counts only once a code proves it."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
 
 
-def totp_device_confirm(*, user: User, device: TOTPDevice, code: str,
-                        request: HttpRequest | None = None) -> list[str]:
+def totp_device_confirm(
+    *, user: User, device: TOTPDevice, code: str, request: HttpRequest | None = None
+) -> list[str]:
     """Confirm enrolment with a first valid code; returns fresh recovery codes (shown once)."""
     if device.user_id != user.pk or device.confirmed:
         raise DomainError(_("This enrolment is no longer valid: start again."), field="code")
     if not device.verify_token(code.strip().replace(" ", "")):
-        raise DomainError(_("This code is not valid. Check the time on your phone and try again."),
-                          field="code")
+        raise DomainError(
+            _("This code is not valid. Check the time on your phone and try again."), field="code"
+        )
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
         device.confirmed = True
@@ -185,8 +225,9 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
     return codes
 
 
-def second_factor_reset(*, actor: User, user: User, identity_check: str,
-                        request: HttpRequest | None = None) -> None:
+def second_factor_reset(
+    *, actor: User, user: User, identity_check: str, request: HttpRequest | None = None
+) -> None:
     """An administrator resets a lost second factor, after checking identity outside Abri."""
     _require_administrator(actor)
     if not identity_check.strip():
@@ -198,8 +239,13 @@ def second_factor_reset(*, actor: User, user: User, identity_check: str,
         StaticDevice.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()
         sessions_end_for_user(user=user)
-        audit_record(action="mfa.reset", actor=actor, target=user,
-                     data={"identity_check": identity_check.strip()[:500]}, request=request)
+        audit_record(
+            action="mfa.reset",
+            actor=actor,
+            target=user,
+            data={"identity_check": identity_check.strip()[:500]},
+            request=request,
+        )
 
 
 def has_second_factor(user: Any) -> bool:

@@ -30,7 +30,9 @@ def require_step_up(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not step_up_is_fresh(request):
-            return HttpResponseRedirect(f"{reverse('accounts:step_up')}?{urlencode({'next': request.get_full_path()})}")
+            return HttpResponseRedirect(
+                f"{reverse('accounts:step_up')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return view(request, *args, **kwargs)
 
     return wrapper

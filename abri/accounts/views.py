@@ -35,6 +35,7 @@ from abri.accounts.models import Organisation
 from abri.accounts.stepup import mark_second_factor_fresh, require_step_up
 from abri.audit.services import audit_record
 from abri.core.errors import DomainError
+from abri.core.types import AuthedRequest
 
 ENROL_DEVICE_KEY = "abri_enrol_device"
 RECOVERY_CODES_KEY = "abri_new_recovery_codes"
@@ -42,8 +43,9 @@ RECOVERY_CODES_KEY = "abri_new_recovery_codes"
 
 def _safe_next(request: HttpRequest, default: str = "home") -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                                     require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return reverse(default)
 
@@ -52,13 +54,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
     """Step one: username and password. The same answer for an unknown user and a wrong password."""
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.cleaned_data["username"],
-                            password=form.cleaned_data["password"])
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if user is None:
-            audit_record(action="login.failed", object_type="username",
-                         object_id=form.cleaned_data["username"][:64], request=request)
+            audit_record(
+                action="login.failed",
+                object_type="username",
+                object_id=form.cleaned_data["username"][:64],
+                request=request,
+            )
             form.add_error(None, _("Username or password is incorrect."))
         else:
             login(request, user)  # a new session key: no session fixation
@@ -68,27 +75,36 @@ def login_view(request: HttpRequest) -> HttpResponse:
             target = "accounts:verify" if services.has_second_factor(user) else "accounts:enrol"
             query = f"?next={request.POST['next']}" if request.POST.get("next") else ""
             return HttpResponseRedirect(reverse(target) + query)
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")},
-                  status=200)
+    return render(
+        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}, status=200
+    )
 
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
     """Too many failures for this (username, address): same page whether the user exists or not."""
-    return render(request, "accounts/login.html",
-                  {"form": LoginForm(), "locked": _("Too many failed attempts. Wait 15 minutes before trying again.")},
-                  status=429)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": LoginForm(), "locked": _("Too many failed attempts. Wait 15 minutes before trying again.")},
+        status=429,
+    )
 
 
-def _complete_second_factor(request: HttpRequest, device: Any, method: str) -> None:
+def _complete_second_factor(request: AuthedRequest, device: Any, method: str) -> None:
     otp_login(request, device)
     request.session.cycle_key()  # re-authentication gets a new session too
     services.session_register(user=request.user, session_key=request.session.session_key or "")
     mark_second_factor_fresh(request)
-    audit_record(action="login.success", actor=request.user, target=request.user,
-                 data={"method": method}, request=request)
+    audit_record(
+        action="login.success",
+        actor=request.user,
+        target=request.user,
+        data={"method": method},
+        request=request,
+    )
 
 
-def verify_view(request: HttpRequest) -> HttpResponse:
+def verify_view(request: AuthedRequest) -> HttpResponse:
     """Step two: a TOTP code, a recovery code or a passkey."""
     user = request.user
     if user.is_verified():
@@ -107,22 +123,25 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
-def enrol_view(request: HttpRequest) -> HttpResponse:
+def enrol_view(request: AuthedRequest) -> HttpResponse:
     """Mandatory second-factor enrolment: scan the QR code, type the first code."""
     user = request.user
     if services.has_second_factor(user) and not request.GET.get("again"):
         return redirect("home" if user.is_verified() else "accounts:verify")
     if services.has_second_factor(user) and not user.is_verified():
         return redirect("accounts:verify")
-    device = TOTPDevice.objects.filter(pk=request.session.get(ENROL_DEVICE_KEY), user=user, confirmed=False).first()
+    device = TOTPDevice.objects.filter(
+        pk=request.session.get(ENROL_DEVICE_KEY), user=user, confirmed=False
+    ).first()
     if device is None:
         device = services.totp_device_start(user=user)
         request.session[ENROL_DEVICE_KEY] = device.pk
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = services.totp_device_confirm(user=user, device=device, code=form.cleaned_data["code"],
-                                                 request=request)
+            codes = services.totp_device_confirm(
+                user=user, device=device, code=form.cleaned_data["code"], request=request
+            )
         except DomainError as exc:
             form.add_error("code", str(exc.message))
         else:
@@ -136,7 +155,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/enrol.html", {"form": form, "qr_svg": qr_svg, "secret": secret_b32})
 
 
-def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+def recovery_codes_view(request: AuthedRequest) -> HttpResponse:
     """Shows the fresh recovery codes once; afterwards only their count."""
     codes = request.session.pop(RECOVERY_CODES_KEY, None)
     if not codes:
@@ -153,7 +172,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
-def step_up_view(request: HttpRequest) -> HttpResponse:
+def step_up_view(request: AuthedRequest) -> HttpResponse:
     """Confirm with a fresh second factor before a sensitive action."""
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -169,13 +188,15 @@ def step_up_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_step_up
-def security_view(request: HttpRequest) -> HttpResponse:
+def security_view(request: AuthedRequest) -> HttpResponse:
     """The user's own second factors: passkeys, authenticator, recovery codes."""
     from django_otp_webauthn.models import WebAuthnCredential
 
     if request.method == "POST" and request.POST.get("action") == "regenerate":
         request.session[RECOVERY_CODES_KEY] = services.recovery_codes_regenerate(user=request.user)
-        audit_record(action="mfa.recovery.regenerate", actor=request.user, target=request.user, request=request)
+        audit_record(
+            action="mfa.recovery.regenerate", actor=request.user, target=request.user, request=request
+        )
         return redirect("accounts:recovery_codes")
     passkeys = WebAuthnCredential.objects.filter(user=request.user).order_by("created_at")
     return render(request, "accounts/security.html", {"passkeys": passkeys})
@@ -189,9 +210,12 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(
-                invitation=invitation, username=form.cleaned_data["username"],
-                first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"],
-                password=form.cleaned_data["password"], request=request,
+                invitation=invitation,
+                username=form.cleaned_data["username"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password"],
+                request=request,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
@@ -205,8 +229,9 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 
 # --- Administration ----------------------------------------------------------------------------
 
+
 @require_step_up
-def organisation_list_view(request: HttpRequest) -> HttpResponse:
+def organisation_list_view(request: AuthedRequest) -> HttpResponse:
     organisations = organisations_for_user(request.user)
     kind = request.GET.get("kind", "")
     if kind:
@@ -217,17 +242,26 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
     from django.db.models import Count
 
     organisations = organisations.annotate(member_count=Count("members"))
-    return render(request, "accounts/organisation_list.html",
-                  {"organisations": organisations, "kind": kind, "q": query,
-                   "kinds": Organisation._meta.get_field("kind").choices})
+    return render(
+        request,
+        "accounts/organisation_list.html",
+        {
+            "organisations": organisations,
+            "kind": kind,
+            "q": query,
+            "kinds": Organisation._meta.get_field("kind").choices,
+        },
+    )
 
 
 @require_step_up
-def organisation_create_view(request: HttpRequest) -> HttpResponse:
+def organisation_create_view(request: AuthedRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = services.organisation_create(actor=request.user, request=request, **form.cleaned_data)
+            organisation = services.organisation_create(
+                actor=request.user, request=request, **form.cleaned_data
+            )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
@@ -237,24 +271,30 @@ def organisation_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_step_up
-def organisation_detail_view(request: HttpRequest, pk: str) -> HttpResponse:
+def organisation_detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
     organisation = get_for_user(organisations_for_user(request.user), pk, user=request.user, request=request)
     members = users_for_user(request.user).filter(organisation=organisation)
     invitations = organisation.invitations.filter(accepted_at__isnull=True).select_related("invited_by")
-    return render(request, "accounts/organisation_detail.html",
-                  {"organisation": organisation, "members": members, "invitations": invitations})
+    return render(
+        request,
+        "accounts/organisation_detail.html",
+        {"organisation": organisation, "members": members, "invitations": invitations},
+    )
 
 
 @require_step_up
-def invite_view(request: HttpRequest, pk: str) -> HttpResponse:
+def invite_view(request: AuthedRequest, pk: str) -> HttpResponse:
     organisation = get_for_user(organisations_for_user(request.user), pk, user=request.user, request=request)
     form = InviteForm(request.POST or None, organisation=organisation)
     link = None
     if request.method == "POST" and form.is_valid():
         try:
             _invitation, token = services.invitation_create(
-                actor=request.user, organisation=organisation, email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"], request=request,
+                actor=request.user,
+                organisation=organisation,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                request=request,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
@@ -267,7 +307,7 @@ def invite_view(request: HttpRequest, pk: str) -> HttpResponse:
 
 @require_POST
 @require_step_up
-def user_deactivate_view(request: HttpRequest, pk: str) -> HttpResponse:
+def user_deactivate_view(request: AuthedRequest, pk: str) -> HttpResponse:
     user = get_for_user(users_for_user(request.user), pk, user=request.user, request=request)
     try:
         services.user_deactivate(actor=request.user, user=user, request=request)
@@ -279,16 +319,22 @@ def user_deactivate_view(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @require_step_up
-def user_mfa_reset_view(request: HttpRequest, pk: str) -> HttpResponse:
+def user_mfa_reset_view(request: AuthedRequest, pk: str) -> HttpResponse:
     user = get_for_user(users_for_user(request.user), pk, user=request.user, request=request)
     form = MfaResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.second_factor_reset(actor=request.user, user=user, request=request,
-                                         identity_check=form.cleaned_data["identity_check"])
+            services.second_factor_reset(
+                actor=request.user,
+                user=user,
+                request=request,
+                identity_check=form.cleaned_data["identity_check"],
+            )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
-            messages.success(request, _("The second factors are removed: the person enrols again at next sign-in."))
+            messages.success(
+                request, _("The second factors are removed: the person enrols again at next sign-in.")
+            )
             return redirect("accounts:organisation_detail", pk=user.organisation_id)
     return render(request, "accounts/mfa_reset.html", {"form": form, "target": user})

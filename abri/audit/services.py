@@ -66,7 +66,10 @@ def audit_record(
     return event
 
 
-def audit_read(*, actor: Any, target: models.Model, fields: list[str], request: HttpRequest | None = None) -> None:
+def audit_read(
+    *, actor: Any, target: models.Model, fields: list[str], request: HttpRequest | None = None
+) -> None:
     """Record that sensitive fields of an object were shown to someone (SECURITY.md bar 10)."""
-    audit_record(action="read.sensitive", actor=actor, target=target, data={"fields": sorted(fields)},
-                 request=request)
+    audit_record(
+        action="read.sensitive", actor=actor, target=target, data={"fields": sorted(fields)}, request=request
+    )

@@ -9,6 +9,7 @@ every listed version decrypts, so keys rotate without downtime (``manage.py reen
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -87,18 +88,19 @@ def keyring() -> KeyRing:
         blind = os.environ.get("ABRI_BLIND_INDEX_KEY")
         if not blind:
             raise ImproperlyConfigured("ABRI_BLIND_INDEX_KEY must be set with ABRI_ENCRYPTION_KEYS")
-        return KeyRing(keys=_parse_env_keys(settings.ENCRYPTION_KEYS),
-                       blind_index_key=_decode_key(blind, "ABRI_BLIND_INDEX_KEY"))
+        return KeyRing(
+            keys=_parse_env_keys(settings.ENCRYPTION_KEYS),
+            blind_index_key=_decode_key(blind, "ABRI_BLIND_INDEX_KEY"),
+        )
     if settings.ENCRYPTION_KEY_FILE:
         return _load_key_file(Path(settings.ENCRYPTION_KEY_FILE))
     if settings.PRODUCTION:
         raise ImproperlyConfigured("no encryption keys configured")
     path = Path(settings.DEV_KEY_FILE)
     if not path.exists():
-        try:
+        # Another process may create it first: then use theirs.
+        with contextlib.suppress(FileExistsError):
             _create_dev_key_file(path)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
     return _load_key_file(path)
 
 

@@ -47,8 +47,8 @@ class EncryptedField(models.TextField):
         kwargs.setdefault("null", True)
         super().__init__(*args, **kwargs)
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
-        super().contribute_to_class(cls, name, **kwargs)
+    def contribute_to_class(self, cls: type[models.Model], name: str, private_only: bool = False) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)
         setattr(cls, self.attname, _EncryptedDescriptor(self))
 
     # -- conversions supplied by subclasses
@@ -61,7 +61,7 @@ class EncryptedField(models.TextField):
     def _aad(self, instance: models.Model) -> bytes:
         if instance.pk is None:
             raise ValueError(f"{type(instance).__name__} needs its id before encrypting {self.name}")
-        return crypto.associated_data(instance._meta.db_table, self.column, instance.pk)
+        return crypto.associated_data(instance._meta.db_table, str(self.column), instance.pk)
 
     def seal(self, instance: models.Model, value: Any) -> _Sealed | None:
         if value is None or value == "":

@@ -256,9 +256,7 @@ def distances_to_departement_km(lats: npt.ArrayLike, lons: npt.ArrayLike, code: 
     result = np.empty(flat_lat.size, dtype=np.float64)
     for start in range(0, flat_lat.size, _CHUNK):
         stop = start + _CHUNK
-        matrix = haversine_km(
-            flat_lat[start:stop, None], flat_lon[start:stop, None], town_lat, town_lon
-        )
+        matrix = haversine_km(flat_lat[start:stop, None], flat_lon[start:stop, None], town_lat, town_lon)
         result[start:stop] = matrix.min(axis=1)
     return result.reshape(shape)
 

@@ -96,9 +96,13 @@ def _expected(name: str, role: str | None, side: str) -> int:
     return rule.get_status
 
 
-CASES = [(name, role, side) for name in ALL_ROUTES if name in ROUTES
-         for role in [None, *sorted(EVERY_ROLE)]
-         for side in (("own", "other") if ROUTES[name].obj else ("own",))]
+CASES = [
+    (name, role, side)
+    for name in ALL_ROUTES
+    if name in ROUTES
+    for role in [None, *sorted(EVERY_ROLE)]
+    for side in (("own", "other") if ROUTES[name].obj else ("own",))
+]
 
 
 @pytest.mark.parametrize(("name", "role", "side"), CASES, ids=[f"{n}|{r}|{s}" for n, r, s in CASES])
@@ -109,7 +113,9 @@ def test_route_answers_as_declared(network: Network, name: str, role: str | None
         sign_in(client, user)
     response = client.get(_url(name, network, user, side))
     expected = _expected(name, role, side)
-    assert response.status_code == expected, f"{name} as {role or 'anonymous'} ({side}): {response.status_code}"
+    assert response.status_code == expected, (
+        f"{name} as {role or 'anonymous'} ({side}): {response.status_code}"
+    )
     if expected == 302 and role is None and not ROUTES[name].public:
         assert response["Location"].startswith(reverse("accounts:login"))
 
@@ -123,14 +129,18 @@ def test_an_undeclared_route_is_refused_to_everyone_and_fails_the_check(network,
     from django.urls import clear_url_caches, include, path
 
     module = types.ModuleType("tests_extra_urls")
-    module.urlpatterns = [path("forgotten/", lambda request: HttpResponse("secret"), name="forgotten"),  # type: ignore[attr-defined]
-                          path("", include("abri.urls"))]
+    module.urlpatterns = [
+        path("forgotten/", lambda request: HttpResponse("secret"), name="forgotten"),  # type: ignore[attr-defined]
+        path("", include("abri.urls")),
+    ]
     sys.modules["tests_extra_urls"] = module
     settings.ROOT_URLCONF = "tests_extra_urls"
     clear_url_caches()
     try:
         names = {n for n, _ in iter_routes()}
-        assert "forgotten" in names and "forgotten" not in ROUTES  # test_every_route_has_a_declared_rule would fail
+        assert (
+            "forgotten" in names and "forgotten" not in ROUTES
+        )  # test_every_route_has_a_declared_rule would fail
         for role in sorted(EVERY_ROLE):
             assert sign_in(Client(), network.user(role)).get("/forgotten/").status_code == 404
     finally:

@@ -17,12 +17,16 @@ def test_administrator_creates_an_organisation_and_invites_a_person_who_enrols(
     network, django_capture_on_commit_callbacks
 ):
     admin = sign_in(Client(), network.user("administrator"))
-    response = admin.post(reverse("accounts:organisation_create"),
-                          {"name": "Accueil de nuit de Brest", "kind": "referrer", "departement": "29"})
+    response = admin.post(
+        reverse("accounts:organisation_create"),
+        {"name": "Accueil de nuit de Brest", "kind": "referrer", "departement": "29"},
+    )
     org = Organisation.objects.get(name="Accueil de nuit de Brest")
     assert response["Location"] == reverse("accounts:organisation_detail", args=[org.pk])
     with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after commit
-        response = admin.post(reverse("accounts:invite", args=[org.pk]), {"email": "new@example.invalid", "role": "referrer"})
+        response = admin.post(
+            reverse("accounts:invite", args=[org.pk]), {"email": "new@example.invalid", "role": "referrer"}
+        )
     assert response.status_code == 200
     link = response.context["link"]
     token = link.rsplit("/", 2)[-2]
@@ -31,11 +35,27 @@ def test_administrator_creates_an_organisation_and_invites_a_person_who_enrols(
 
     newcomer = Client()
     url = reverse("accounts:invitation_accept", args=[token])
-    bad = newcomer.post(url, {"username": "new", "first_name": "N", "last_name": "P",
-                              "password": "Password2024!", "password_again": "Password2024!"})
+    bad = newcomer.post(
+        url,
+        {
+            "username": "new",
+            "first_name": "N",
+            "last_name": "P",
+            "password": "Password2024!",
+            "password_again": "Password2024!",
+        },
+    )
     assert bad.status_code == 200 and "password" in bad.context["form"].errors
-    ok = newcomer.post(url, {"username": "newcomer", "first_name": "N", "last_name": "P",
-                             "password": "un chemin de halage au printemps", "password_again": "un chemin de halage au printemps"})
+    ok = newcomer.post(
+        url,
+        {
+            "username": "newcomer",
+            "first_name": "N",
+            "last_name": "P",
+            "password": "un chemin de halage au printemps",
+            "password_again": "un chemin de halage au printemps",
+        },
+    )
     assert ok["Location"] == reverse("accounts:enrol")
     # Nothing else is reachable before the second factor is enrolled.
     assert newcomer.get(reverse("home"))["Location"] == reverse("accounts:enrol")
@@ -59,16 +79,24 @@ def test_administrator_creates_an_organisation_and_invites_a_person_who_enrols(
 
 def test_invitation_refuses_a_role_foreign_to_the_organisation(network):
     with pytest.raises(DomainError) as info:
-        invitation_create(actor=network.user("administrator"), organisation=network.org("referrer"),
-                          email="x@example.invalid", role=Role.COORDINATOR)
+        invitation_create(
+            actor=network.user("administrator"),
+            organisation=network.org("referrer"),
+            email="x@example.invalid",
+            role=Role.COORDINATOR,
+        )
     assert info.value.field == "role"
     assert not Invitation.objects.exists()
 
 
 def test_only_administrators_invite(network):
     with pytest.raises(DomainError):
-        invitation_create(actor=network.user("coordinator"), organisation=network.org("referrer"),
-                          email="x@example.invalid", role=Role.REFERRER)
+        invitation_create(
+            actor=network.user("coordinator"),
+            organisation=network.org("referrer"),
+            email="x@example.invalid",
+            role=Role.REFERRER,
+        )
 
 
 def test_administration_needs_a_fresh_second_factor(network):
@@ -80,7 +108,10 @@ def test_administration_needs_a_fresh_second_factor(network):
     url = reverse("accounts:organisation_list")
     response = admin.get(url)
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:step_up"))
-    assert admin.post(reverse("accounts:step_up") + f"?next={url}", {"code": "123456", "next": url}).status_code == 200
+    assert (
+        admin.post(reverse("accounts:step_up") + f"?next={url}", {"code": "123456", "next": url}).status_code
+        == 200
+    )
     # A wrong code throttles the device (django-otp doubles the wait after each failure): the
     # person would wait a second; the test lifts the throttle instead.
     admin_user.totpdevice_set.get().throttle_reset()
@@ -104,9 +135,13 @@ def test_second_factor_reset_needs_a_recorded_identity_check(network):
 
 def test_bad_organisation_input_names_the_field(network):
     admin = sign_in(Client(), network.user("administrator"))
-    response = admin.post(reverse("accounts:organisation_create"), {"name": "", "kind": "nonsense", "departement": "999"})
+    response = admin.post(
+        reverse("accounts:organisation_create"), {"name": "", "kind": "nonsense", "departement": "999"}
+    )
     assert response.status_code == 200
     assert {"name", "kind", "departement"} <= set(response.context["form"].errors)
-    response = admin.post(reverse("accounts:organisation_create"),
-                          {"name": network.org("referrer").name.upper(), "kind": "referrer"})
+    response = admin.post(
+        reverse("accounts:organisation_create"),
+        {"name": network.org("referrer").name.upper(), "kind": "referrer"},
+    )
     assert "name" in response.context["form"].errors

@@ -4,15 +4,26 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 
-@pytest.mark.parametrize("password", ["short pass", "password123", "Password2024!", "P@ssw0rd", "azertyuiop",
-                                      "aaaaaaaaaaaaaa", "Abri2026!!!!"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "short pass",
+        "password123",
+        "Password2024!",
+        "P@ssw0rd",
+        "azertyuiop",
+        "aaaaaaaaaaaaaa",
+        "Abri2026!!!!",
+    ],
+)
 def test_weak_passwords_are_refused(password):
     with pytest.raises(ValidationError):
         validate_password(password)
 
 
-@pytest.mark.parametrize("password", ["un chemin de halage au printemps", "correct horse battery staple",
-                                      "Tr0mbone-Lavande-Quai"])
+@pytest.mark.parametrize(
+    "password", ["un chemin de halage au printemps", "correct horse battery staple", "Tr0mbone-Lavande-Quai"]
+)
 def test_long_uncommon_passwords_pass_without_composition_rules(password):
     validate_password(password)
 

@@ -1,6 +1,5 @@
 import time
 
-import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
@@ -38,7 +37,7 @@ def test_wrong_code_is_refused_and_recorded(network):
     password_step(client, user.username)
     response = client.post(VERIFY, {"code": "000000"})
     assert response.status_code == 200
-    assert "This code is not valid." in response.content.decode() or "Ce code n" in response.content.decode()
+    assert "code" in response.context["form"].errors
     assert client.get(HOME).status_code == 302
     assert AuditEvent.objects.filter(action="login.mfa_failed", actor=user).exists()
 
@@ -84,7 +83,9 @@ def test_lockout_per_username_and_address(network):
     assert password_step(Client(), user.username, PASSWORD, ip="10.9.9.9").status_code == 429
     # ...but not from another address, and not for other names: nobody can lock out everyone.
     assert password_step(Client(), user.username, PASSWORD, ip="10.1.1.1").status_code == 302
-    assert password_step(Client(), network.user("referrer").username, PASSWORD, ip="10.9.9.9").status_code == 302
+    assert (
+        password_step(Client(), network.user("referrer").username, PASSWORD, ip="10.9.9.9").status_code == 302
+    )
 
 
 def test_lockout_looks_the_same_for_unknown_names(network):
@@ -102,7 +103,9 @@ def test_idle_timeout_is_fifteen_minutes(network, settings):
     client = sign_in(Client(), network.user("coordinator"))
     assert client.get(HOME).status_code == 200
     session = Session.objects.get(session_key=client.session.session_key)
-    remaining = (session.expire_date - session.expire_date.__class__.now(session.expire_date.tzinfo)).total_seconds()
+    remaining = (
+        session.expire_date - session.expire_date.__class__.now(session.expire_date.tzinfo)
+    ).total_seconds()
     assert 14 * 60 < remaining <= 15 * 60
     Session.objects.filter(pk=session.pk).update(expire_date=session.expire_date.replace(year=2000))
     assert client.get(HOME).status_code == 302

@@ -10,7 +10,10 @@ pytestmark = pytest.mark.django_db
 
 
 def three_events():
-    return [audit_record(action=f"test.{i}", object_type="thing", object_id=str(i), data={"n": i}) for i in range(3)]
+    return [
+        audit_record(action=f"test.{i}", object_type="thing", object_id=str(i), data={"n": i})
+        for i in range(3)
+    ]
 
 
 def tamper(sql, params=()):

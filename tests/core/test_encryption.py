@@ -22,8 +22,10 @@ def make(**kwargs):
 
 def raw_row(pk):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, birth_date, details FROM encryption_app_secretive WHERE id = %s", [pk.hex
-                       if connection.vendor == "sqlite" else str(pk)])
+        cursor.execute(
+            "SELECT name, birth_date, details FROM encryption_app_secretive WHERE id = %s",
+            [pk.hex if connection.vendor == "sqlite" else str(pk)],
+        )
         return cursor.fetchone()
 
 
@@ -51,7 +53,7 @@ def test_ciphertext_copied_to_another_row_fails_to_decrypt():
     with connection.cursor() as cursor:
         table = Secretive._meta.db_table
         other_id = other.pk.hex if connection.vendor == "sqlite" else str(other.pk)
-        cursor.execute(f"UPDATE {table} SET name = %s WHERE id = %s", [token, other_id])  # noqa: S608
+        cursor.execute(f"UPDATE {table} SET name = %s WHERE id = %s", [token, other_id])
     moved = Secretive.objects.get(pk=other.pk)
     with pytest.raises(DecryptionError):
         _ = moved.name
@@ -70,7 +72,7 @@ def test_tampered_ciphertext_raises_instead_of_returning_bytes():
     with connection.cursor() as cursor:
         table = Secretive._meta.db_table
         pk = obj.pk.hex if connection.vendor == "sqlite" else str(obj.pk)
-        cursor.execute(f"UPDATE {table} SET name = 'v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = %s", [pk])  # noqa: S608
+        cursor.execute(f"UPDATE {table} SET name = 'v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = %s", [pk])
     with pytest.raises(DecryptionError):
         _ = Secretive.objects.get(pk=obj.pk).name
 
@@ -90,8 +92,12 @@ def test_blind_index_finds_normalised_exact_matches_only():
     obj = make()
     obj.name_index = crypto.blind_index("Aïcha  Exemple", purpose="name")
     obj.save()
-    assert Secretive.objects.filter(name_index=crypto.blind_index("aicha exemple", purpose="name")).get() == obj
-    assert not Secretive.objects.filter(name_index=crypto.blind_index("aicha exempl", purpose="name")).exists()
+    assert (
+        Secretive.objects.filter(name_index=crypto.blind_index("aicha exemple", purpose="name")).get() == obj
+    )
+    assert not Secretive.objects.filter(
+        name_index=crypto.blind_index("aicha exempl", purpose="name")
+    ).exists()
     # Separate purposes never collide: a birth date index cannot be matched against names.
     assert crypto.blind_index("x", purpose="name") != crypto.blind_index("x", purpose="alias")
 
@@ -99,7 +105,9 @@ def test_blind_index_finds_normalised_exact_matches_only():
 def test_reencrypt_rotates_every_value_to_the_newest_key(tmp_path, monkeypatch):
     obj = make()
     old_ring = crypto.keyring()
-    new_ring = crypto.KeyRing(keys={**old_ring.keys, 9: b"\x07" * 32}, blind_index_key=old_ring.blind_index_key)
+    new_ring = crypto.KeyRing(
+        keys={**old_ring.keys, 9: b"\x07" * 32}, blind_index_key=old_ring.blind_index_key
+    )
     monkeypatch.setattr(crypto, "keyring", lambda: new_ring)
     assert crypto.key_version(raw_row(obj.pk)[0]) == old_ring.current_version
     call_command("reencrypt", verbosity=0)

@@ -75,9 +75,7 @@ def test_communes_file_is_sorted_and_sane() -> None:
     per_departement = Counter(r["departement"] for r in rows)
     assert set(per_departement) == {d.code for d in geo.departements()}
     order = [d.code for d in geo.departements()]
-    assert [r["departement"] for r in rows] == sorted(
-        (r["departement"] for r in rows), key=order.index
-    )
+    assert [r["departement"] for r in rows] == sorted((r["departement"] for r in rows), key=order.index)
     for r in rows:
         lat, lon = float(r["lat"]), float(r["lon"])
         if r["departement"].startswith("97"):
@@ -146,9 +144,7 @@ def test_haversine_broadcasts() -> None:
     np.testing.assert_allclose(matrix, matrix.T)
     np.testing.assert_allclose(np.diag(matrix), 0.0, atol=1e-9)
     for i in range(3):
-        assert matrix[0, i] == pytest.approx(
-            float(geo.haversine_km(lats[0], lons[0], lats[i], lons[i]))
-        )
+        assert matrix[0, i] == pytest.approx(float(geo.haversine_km(lats[0], lons[0], lats[i], lons[i])))
 
 
 @pytest.mark.parametrize(("code", "point"), PREFECTURES.items())

@@ -3,7 +3,16 @@ from django.core.management.base import BaseCommand
 from abri.accounts.demo import DEMO_PASSWORD, ensure_demo_allowed
 from abri.accounts.models import User
 
-DEMO_USERNAMES = ["coordination", "admin", "orienteur", "orienteur2", "chrs", "chrs2", "partenaire", "observateur"]
+DEMO_USERNAMES = [
+    "coordination",
+    "admin",
+    "orienteur",
+    "orienteur2",
+    "chrs",
+    "chrs2",
+    "partenaire",
+    "observateur",
+]
 
 
 class Command(BaseCommand):
@@ -18,6 +27,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {user.username:<14} {user.get_role_display():<28} {user.organisation}")
         self.stdout.write("")
         self.stdout.write("Sign in at http://127.0.0.1:8000/ (passkeys need http://localhost:8000/).")
-        self.stdout.write("The second factor is a TOTP code; in another terminal, print a demo user's current code:")
+        self.stdout.write(
+            "The second factor is a TOTP code; in another terminal, print a demo user's current code:"
+        )
         self.stdout.write("  .venv/bin/python manage.py demo_totp coordination")
         self.stdout.write("")

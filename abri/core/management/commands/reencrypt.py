@@ -26,8 +26,11 @@ class Command(BaseCommand):
                 continue
             rotated = 0
             for obj in model._default_manager.order_by("pk").iterator(chunk_size=batch_size):
-                stale = [f for f in fields
-                         if (token := f.raw_token(obj)) is not None and crypto.key_version(token) != newest]
+                stale = [
+                    f
+                    for f in fields
+                    if (token := f.raw_token(obj)) is not None and crypto.key_version(token) != newest
+                ]
                 if not stale:
                     continue
                 for field in stale:

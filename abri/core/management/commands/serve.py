@@ -23,10 +23,23 @@ class Command(BaseCommand):
         worker = subprocess.Popen([python, "manage.py", "db_worker", "--interval", "2"])  # noqa: S603
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(f"Abri is served on http://{bind}/ (Ctrl+C stops it)")
-        server = subprocess.Popen([  # noqa: S603
-            python, "-m", "gunicorn", "abri.wsgi:application", "--bind", bind,
-            "--workers", str(options["workers"]), "--threads", "4", "--access-logfile", "-",
-        ], env={**os.environ})
+        server = subprocess.Popen(  # noqa: S603
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "abri.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(options["workers"]),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ],
+            env={**os.environ},
+        )
         try:
             server.wait()
         except KeyboardInterrupt:
