@@ -31,13 +31,13 @@ POSTGRES_BACKWARD = [
 def forward(apps, schema_editor):
     statements = POSTGRES_FORWARD if schema_editor.connection.vendor == "postgresql" else SQLITE_FORWARD
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)  # no placeholders: the SQL has a literal %
 
 
 def backward(apps, schema_editor):
     statements = POSTGRES_BACKWARD if schema_editor.connection.vendor == "postgresql" else SQLITE_BACKWARD
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)  # no placeholders: the SQL has a literal %
 
 
 class Migration(migrations.Migration):
