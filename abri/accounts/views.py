@@ -35,6 +35,7 @@ from abri.accounts.models import Organisation
 from abri.accounts.stepup import mark_second_factor_fresh, require_step_up
 from abri.audit.services import audit_record
 from abri.core.errors import DomainError
+from abri.core.forms import add_domain_error
 from abri.core.types import AuthedRequest
 
 ENROL_DEVICE_KEY = "abri_enrol_device"
@@ -218,7 +219,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 request=request,
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            add_domain_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session[SESSION_STARTED_KEY] = time.time()
@@ -263,7 +264,7 @@ def organisation_create_view(request: AuthedRequest) -> HttpResponse:
                 actor=request.user, request=request, **form.cleaned_data
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Organisation created."))
             return redirect("accounts:organisation_detail", pk=organisation.pk)
@@ -297,7 +298,7 @@ def invite_view(request: AuthedRequest, pk: str) -> HttpResponse:
                 request=request,
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            add_domain_error(form, exc)
         else:
             link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
             services.invitation_send(email=form.cleaned_data["email"], link=link)
@@ -331,7 +332,7 @@ def user_mfa_reset_view(request: AuthedRequest, pk: str) -> HttpResponse:
                 identity_check=form.cleaned_data["identity_check"],
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            add_domain_error(form, exc)
         else:
             messages.success(
                 request, _("The second factors are removed: the person enrols again at next sign-in.")
