@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "abri.accounts",
     "abri.access",
     "abri.audit",
+    "abri.network",
 ]
 if ENVIRONMENT == "test":
     # A model with every kind of encrypted field, for the encryption tests only.

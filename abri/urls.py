@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("abri.accounts.urls")),
     path("", include("abri.audit.urls")),
+    path("", include("abri.network.urls")),
     path("webauthn/", include((passkeys.urlpatterns, "otp_webauthn"))),
 ]
 

@@ -12,9 +12,18 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest
 
-from abri.access.roles import ADMINISTRATION, COORDINATION, role_of
-from abri.accounts.models import Organisation, User
+from abri.access.roles import (
+    ADMINISTRATION,
+    COORDINATION,
+    OBSERVER,
+    PARTNER,
+    REFERRER,
+    SHELTER_STAFF,
+    role_of,
+)
+from abri.accounts.models import Organisation, OrganisationKind, User
 from abri.audit.services import audit_record
+from abri.network.models import Shelter, Unavailability
 
 M = TypeVar("M", bound=models.Model)
 
@@ -37,6 +46,51 @@ def users_for_user(user: Any) -> models.QuerySet[User]:
     if role is None:
         return User.objects.none()
     return User.objects.filter(pk=user.pk)
+
+
+def shelters_for_user(user: Any) -> models.QuerySet[Shelter]:
+    """Coordinators see every shelter; shelter staff their own operator's; nobody else any.
+
+    A shelter's name, town and coordinates are location data: referrers, support partners and
+    observers never receive a Shelter object (observers get counts from ``network.selectors``).
+    """
+    role = role_of(user)
+    if role in COORDINATION:
+        return Shelter.objects.select_related("operator")
+    if role == SHELTER_STAFF:
+        return Shelter.objects.select_related("operator").filter(operator_id=user.organisation_id)
+    return Shelter.objects.none()
+
+
+def unavailabilities_for_user(user: Any) -> models.QuerySet[Unavailability]:
+    return Unavailability.objects.select_related("shelter").filter(shelter__in=shelters_for_user(user))
+
+
+# Which kinds of organisation each role finds in the partner directory. Referrers and support
+# partners never see shelter operators: the list of CHRS of the network is itself sensitive.
+DIRECTORY_KINDS: dict[str, tuple[str, ...]] = {
+    REFERRER: (OrganisationKind.COORDINATOR, OrganisationKind.REFERRER, OrganisationKind.SUPPORT_PARTNER),
+    PARTNER: (OrganisationKind.COORDINATOR, OrganisationKind.REFERRER, OrganisationKind.SUPPORT_PARTNER),
+    SHELTER_STAFF: (
+        OrganisationKind.COORDINATOR,
+        OrganisationKind.REFERRER,
+        OrganisationKind.SUPPORT_PARTNER,
+    ),
+    OBSERVER: (),
+}
+
+
+def directory_for_user(user: Any) -> models.QuerySet[Organisation]:
+    """The partner directory as this user may see it (active organisations only, but for coordinators)."""
+    role = role_of(user)
+    if role in COORDINATION:
+        return Organisation.objects.all()
+    if role is None:
+        return Organisation.objects.none()
+    kinds = DIRECTORY_KINDS.get(role, ())
+    return Organisation.objects.filter(is_active=True, kind__in=kinds) | Organisation.objects.filter(
+        pk=user.organisation_id
+    )
 
 
 def refuse(*, user: Any, request: HttpRequest | None, what: str, object_id: str = "") -> Http404:

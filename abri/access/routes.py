@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from abri.access.roles import ADMINISTRATION, COORDINATION, EVERY_ROLE
+from abri.access.roles import ADMINISTRATION, COORDINATION, EVERY_ROLE, OBSERVER, SHELTER_STAFF
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,28 @@ ROUTES: dict[str, Rule] = {
     ),
     "accounts:user_mfa_reset": Rule(roles=ADMINISTRATION, obj="user", any_organisation=ADMINISTRATION),
     "audit:event_list": Rule(roles=ADMINISTRATION),
+    # The shelter network. Referrers, support partners and observers never reach a shelter page:
+    # a shelter's name and town are location data (SECURITY.md).
+    "network:board": Rule(roles=COORDINATION),
+    "network:capacity": Rule(roles=COORDINATION | {OBSERVER}),
+    "network:my_shelters": Rule(roles=frozenset({SHELTER_STAFF})),
+    "network:shelter_create": Rule(roles=COORDINATION),
+    "network:shelter_detail": Rule(
+        roles=COORDINATION | {SHELTER_STAFF}, obj="shelter", any_organisation=COORDINATION
+    ),
+    "network:shelter_edit": Rule(
+        roles=COORDINATION | {SHELTER_STAFF}, obj="shelter", any_organisation=COORDINATION
+    ),
+    "network:availability_update": Rule(
+        roles=COORDINATION | {SHELTER_STAFF}, obj="shelter", any_organisation=COORDINATION, get_status=405
+    ),
+    "network:directory": Rule(roles=EVERY_ROLE - {OBSERVER}),
+    "network:directory_detail": Rule(
+        roles=EVERY_ROLE - {OBSERVER}, obj="directory_organisation", any_organisation=EVERY_ROLE - {OBSERVER}
+    ),
+    "network:export": Rule(roles=COORDINATION),
+    "network:import": Rule(roles=COORDINATION),
 }
-
-# Coordinators' routes are added by later modules here, next to these.
-assert COORDINATION  # keeps the import meaningful for the modules that extend the table
 
 
 def rule_for(view_name: str | None) -> Rule | None:

@@ -14,6 +14,10 @@ from abri.access.routes import rule_for
 # (route name, label): shown only to roles the route's rule admits.
 NAVIGATION: list[tuple[str, Any]] = [
     ("home", _("Home")),
+    ("network:board", _("Network")),
+    ("network:my_shelters", _("My shelters")),
+    ("network:capacity", _("Capacity")),
+    ("network:directory", _("Directory")),
     ("accounts:organisation_list", _("Organisations")),
     ("audit:event_list", _("Audit trail")),
     ("accounts:security", _("My security")),
@@ -28,6 +32,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = []
     for name, label in NAVIGATION:
         rule = rule_for(name)
+        if name == "network:capacity" and role != "observer":
+            continue  # coordinators read the same figures on the network board
         if rule is not None and role in rule.roles:
             url = reverse(name)
             items.append({"url": url, "label": label, "current": request.path == url})

@@ -220,5 +220,10 @@ def build_demo_network(seed: int = DEFAULT_SEED) -> list[DemoAccount]:
         _user(f"chrs{i}", org, Role.SHELTER_STAFF, "Demo", f"CHRS {i}", seed, password_hash)
     for i, org in enumerate(referrers[2:], start=3):
         _user(f"orienteur{i}", org, Role.REFERRER, "Demo", f"Orienteur {i}", seed, password_hash)
+    from abri.network.demo import build_demo_shelters, enrich_directory
+
+    coordinator_user = User.objects.get(username="coordination")
+    build_demo_shelters(rng=rng, coordinator=coordinator_user)
+    enrich_directory(rng=rng)
     audit_record(action="demo.seed", data={"seed": seed, "organisations": Organisation.objects.count()})
     return accounts

@@ -46,6 +46,11 @@ class Organisation(BaseModel):
     email = models.EmailField(_("contact e-mail"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The partner directory: where and on what the organisation works.
+    areas = models.JSONField(_("areas of action (départements)"), default=list, blank=True)
+    exploitation_forms = models.JSONField(_("forms of exploitation worked on"), default=list, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         ordering = ["name"]

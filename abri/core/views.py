@@ -22,7 +22,15 @@ HOME_TEMPLATES = {
 def home_view(request: HttpRequest) -> HttpResponse:
     """What needs this person now; each empty section says what will appear there."""
     role = role_of(request.user) or ""
-    return render(request, HOME_TEMPLATES[role], {"role": role})
+    context: dict[str, Any] = {"role": role}
+    if role == "shelter_staff":
+        from abri.access.policy import shelters_for_user
+        from abri.network.availability import availability_by_shelter
+
+        shelters = list(shelters_for_user(request.user).filter(is_active=True))
+        availabilities = availability_by_shelter(shelters)
+        context["shelters"] = [(s, availabilities[s.pk]) for s in shelters]
+    return render(request, HOME_TEMPLATES[role], context)
 
 
 def not_found_view(request: HttpRequest, exception: Any = None) -> HttpResponse:

@@ -56,6 +56,25 @@ def _user_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
     return {"pk": target.pk}
 
 
+def _shelter(network: Network, side: str) -> Any:
+    from abri.network.models import Shelter
+    from tests.network.factories import make_shelter
+
+    operator = network.org("shelter_operator", side)
+    return Shelter.objects.filter(operator=operator).first() or make_shelter(network, operator)
+
+
+def _shelter_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    # Coordinators own no shelter: for them "own" is any shelter, which they reach anyway.
+    return {"pk": _shelter(network, side).pk}
+
+
+def _directory_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    # "other": another referring organisation, which every role of the directory may read.
+    org = user.organisation if side == "own" else network.org("referrer", "other")
+    return {"pk": org.pk}
+
+
 def _invitation_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
     return {"token": "not-a-valid-token"}
 
@@ -64,6 +83,8 @@ OBJECT_KWARGS: dict[str, Callable[[Network, Any, str], dict[str, Any]]] = {
     "organisation": _org_kwargs,
     "user": _user_kwargs,
     "invitation_token": _invitation_kwargs,
+    "shelter": _shelter_kwargs,
+    "directory_organisation": _directory_kwargs,
 }
 
 # Public object routes answer for an unknown object with their own page, whatever the visitor.
@@ -91,6 +112,8 @@ def _expected(name: str, role: str | None, side: str) -> int:
         return rule.get_status
     if role not in rule.roles:
         return 404
+    if rule.get_status == 405:
+        return 405  # POST-only: a GET is refused before any object is looked up (checked by POST below)
     if rule.obj and side == "other" and role not in rule.any_organisation:
         return 404
     return rule.get_status
@@ -118,6 +141,14 @@ def test_route_answers_as_declared(network: Network, name: str, role: str | None
     )
     if expected == 302 and role is None and not ROUTES[name].public:
         assert response["Location"].startswith(reverse("accounts:login"))
+    rule = ROUTES[name]
+    if rule.get_status == 405 and rule.obj and role in rule.roles:
+        # POST-only object routes: the object check happens on POST.
+        posted = client.post(_url(name, network, user, side), {})
+        if side == "other" and role not in rule.any_organisation:
+            assert posted.status_code == 404, f"{name} POST as {role} reached another organisation's object"
+        else:
+            assert posted.status_code != 404
 
 
 def test_an_undeclared_route_is_refused_to_everyone_and_fails_the_check(network, settings, tmp_path):

@@ -1,0 +1,119 @@
+"""Shelters, their dedicated places and availability; collectives of the partner directory."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from abri.accounts.models import Organisation
+from abri.core.fields import EncryptedTextField
+from abri.core.models import BaseModel
+
+
+class Shelter(BaseModel):
+    """A CHRS run by a shelter-operator organisation, with places dedicated to the network.
+
+    Its name, town and coordinates are location data: only coordinators and the shelter's own
+    staff ever see them (abri.access.policy.shelters_for_user). The street address is encrypted.
+    """
+
+    operator = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="shelters", verbose_name=_("operator")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    commune = models.CharField(_("town"), max_length=120)
+    departement = models.CharField(_("département"), max_length=3, db_index=True)
+    region = models.CharField(_("région"), max_length=3, db_index=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    address = EncryptedTextField(_("address"))
+    accepts_genders = models.JSONField(_("adults' genders accepted"), default=list)
+    accepts_couples = models.BooleanField(_("accepts couples"), default=False)
+    max_children = models.PositiveSmallIntegerField(_("maximum number of children"), default=0)
+    wheelchair_access = models.BooleanField(_("wheelchair access"), default=False)
+    languages = models.JSONField(_("languages spoken by the staff"), default=list)
+    exploitation_forms = models.JSONField(_("forms of exploitation the staff know"), default=list)
+    dedicated_places = models.PositiveSmallIntegerField(_("places dedicated to the network"), default=1)
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["region", "departement", "name"]
+        verbose_name = _("shelter")
+        verbose_name_plural = _("shelters")
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "name"], name="shelter_unique_name_per_operator"),
+            models.CheckConstraint(
+                condition=models.Q(dedicated_places__lte=50), name="shelter_places_realistic"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unavailability(BaseModel):
+    """Dedicated places taken out of the network for a while (works, staff shortage...)."""
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="unavailabilities")
+    places = models.PositiveSmallIntegerField(_("places"))
+    reason = models.CharField(_("reason"), max_length=200)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="unavailability_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(places__gte=1), name="unavailability_at_least_one_place"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.places} until {self.ends_on}"
+
+
+class AvailabilityChange(models.Model):
+    """The history of every change to a shelter's places, as the shelter and coordinators saw it."""
+
+    class Kind(models.TextChoices):
+        DEDICATED = "dedicated", _("Dedicated places changed")
+        UNAVAILABLE = "unavailable", _("Places declared unavailable")
+        AVAILABLE_AGAIN = "available_again", _("Places available again")
+        CONFIRMED = "confirmed", _("Availability confirmed")
+
+    id = models.BigAutoField(primary_key=True)
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="availability_changes")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    dedicated_places = models.PositiveSmallIntegerField()
+    free_places = models.SmallIntegerField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at}"
+
+
+class Collective(BaseModel):
+    """A collective or platform partners belong to (e.g. a regional anti-trafficking platform)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    members = models.ManyToManyField(Organisation, related_name="collectives", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
