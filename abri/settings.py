@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "abri.access",
     "abri.audit",
     "abri.network",
+    "abri.referrals",
 ]
 if ENVIRONMENT == "test":
     # A model with every kind of encrypted field, for the encryption tests only.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("abri.accounts.urls")),
     path("", include("abri.audit.urls")),
     path("", include("abri.network.urls")),
+    path("", include("abri.referrals.urls")),
     path("webauthn/", include((passkeys.urlpatterns, "otp_webauthn"))),
 ]
 

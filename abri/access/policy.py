@@ -115,3 +115,26 @@ def get_for_user(queryset: models.QuerySet[M], pk: Any, *, user: Any, request: H
         raise refuse(
             user=user, request=request, what=queryset.model._meta.label_lower, object_id=str(pk)
         ) from exc
+
+
+def requests_for_user(user: Any) -> models.QuerySet[Any]:
+    """Coordinators see every submitted request; a referrer its organisation's, drafts included.
+
+    Nobody finds a person across organisations: there is no other way to reach a request.
+    """
+    from abri.referrals.models import Request, Status
+
+    role = role_of(user)
+    base = Request.objects.select_related("person", "referrer")
+    if role in COORDINATION:
+        return base.exclude(status=Status.DRAFT)
+    if role == REFERRER:
+        return base.filter(referrer_id=user.organisation_id)
+    return base.none()
+
+
+def persons_for_user(user: Any) -> models.QuerySet[Any]:
+    """Persons reachable through the requests the user may see."""
+    from abri.referrals.models import Person
+
+    return Person.objects.filter(requests__in=requests_for_user(user)).distinct()

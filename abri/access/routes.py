@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from abri.access.roles import ADMINISTRATION, COORDINATION, EVERY_ROLE, OBSERVER, SHELTER_STAFF
+from abri.access.roles import ADMINISTRATION, COORDINATION, EVERY_ROLE, OBSERVER, REFERRER, SHELTER_STAFF
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,24 @@ ROUTES: dict[str, Rule] = {
     ),
     "network:export": Rule(roles=COORDINATION),
     "network:import": Rule(roles=COORDINATION),
+    # Requests. A referrer reaches its own organisation's requests only; coordinators every
+    # submitted one; shelters, partners and observers none (later issues open the placement side).
+    "referrals:worklist": Rule(roles=COORDINATION),
+    "referrals:mine": Rule(roles=frozenset({REFERRER})),
+    "referrals:new": Rule(roles=frozenset({REFERRER})),
+    "referrals:detail": Rule(roles=COORDINATION | {REFERRER}, obj="request", any_organisation=COORDINATION),
+    "referrals:step": Rule(roles=frozenset({REFERRER}), obj="request_step"),
+    "referrals:transition": Rule(
+        roles=COORDINATION | {REFERRER}, obj="request", any_organisation=COORDINATION, get_status=405
+    ),
+    "referrals:message": Rule(
+        roles=COORDINATION | {REFERRER}, obj="request", any_organisation=COORDINATION, get_status=405
+    ),
+    "referrals:duplicate": Rule(
+        roles=COORDINATION, obj="request", any_organisation=COORDINATION, get_status=405
+    ),
+    "referrals:person_export": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
+    "referrals:person_erase": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
 }
 
 

@@ -14,6 +14,8 @@ from abri.access.routes import rule_for
 # (route name, label): shown only to roles the route's rule admits.
 NAVIGATION: list[tuple[str, Any]] = [
     ("home", _("Home")),
+    ("referrals:worklist", _("Requests")),
+    ("referrals:mine", _("My requests")),
     ("network:board", _("Network")),
     ("network:my_shelters", _("My shelters")),
     ("network:capacity", _("Capacity")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
@@ -39,8 +39,20 @@ class _EncryptedDescriptor:
         instance.__dict__[self.field.attname] = value
 
 
-class EncryptedField(models.TextField):
-    """Base class: subclasses say how a Python value becomes bytes and back."""
+if TYPE_CHECKING:
+    _FieldBase = models.Field[Any, Any]
+else:
+    _FieldBase = models.Field
+
+
+class EncryptedField(_FieldBase):
+    """Base class: subclasses say how a Python value becomes bytes and back.
+
+    Stored in a text column; typed as Any because a decrypted value is a str, a date or JSON.
+    """
+
+    def get_internal_type(self) -> str:
+        return "TextField"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("blank", True)

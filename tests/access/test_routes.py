@@ -75,6 +75,24 @@ def _directory_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
     return {"pk": org.pk}
 
 
+def _request(network: Network, side: str, *, submitted: bool) -> Any:
+    from tests.referrals.factories import make_request
+
+    return make_request(network, side=side, submitted=submitted)
+
+
+def _request_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"pk": _request(network, side, submitted=True).pk}
+
+
+def _request_step_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"pk": _request(network, side, submitted=False).pk, "step": 1}
+
+
+def _person_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"pk": _request(network, side, submitted=True).person_id}
+
+
 def _invitation_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
     return {"token": "not-a-valid-token"}
 
@@ -85,6 +103,9 @@ OBJECT_KWARGS: dict[str, Callable[[Network, Any, str], dict[str, Any]]] = {
     "invitation_token": _invitation_kwargs,
     "shelter": _shelter_kwargs,
     "directory_organisation": _directory_kwargs,
+    "request": _request_kwargs,
+    "request_step": _request_step_kwargs,
+    "person": _person_kwargs,
 }
 
 # Public object routes answer for an unknown object with their own page, whatever the visitor.

@@ -1,0 +1,220 @@
+"""Persons, their household, requests for a placement, consent, danger zones, messages.
+
+Identity, contacts, health and what is known of the exploiters are encrypted fields; the
+anonymised profile (age, gender, household, needs, languages, form of exploitation) stays in
+clear so that lists, matching and statistics work without decrypting anybody.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from abri.accounts.models import Organisation
+from abri.core.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from abri.core.models import BaseModel
+from abri.core.vocabulary import Gender
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_ASSESSMENT = "in_assessment", _("Being assessed")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    ACCEPTED = "accepted", _("Accepted for a search")
+    REDIRECTED = "redirected", _("Redirected elsewhere")
+    DECLINED = "declined", _("Declined")
+    SEARCHING = "searching", _("Searching for a place")
+    CLOSED = "closed", _("Closed")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent: within days")
+    IMMEDIATE = "immediate", _("Immediate danger: tonight")
+
+
+class PermitStatus(models.TextChoices):
+    NONE = "none", _("No residence document")
+    REFLECTION = "reflection", _("In the reflection period")
+    RECEIPT = "receipt", _("Receipt (récépissé)")
+    PERMIT = "permit", _("Residence permit")
+    RESIDENT = "resident", _("Resident card")
+    EU = "eu", _("EU citizen or French")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Person(BaseModel):
+    """A person referred to the network. Known to other pages by reference and pseudonym only."""
+
+    reference = models.CharField(_("case reference"), max_length=16, unique=True)
+    pseudonym = models.CharField(_("pseudonym"), max_length=60)
+    first_name = EncryptedTextField(_("first name"))
+    last_name = EncryptedTextField(_("last name"))
+    aliases = EncryptedTextField(_("other names used"))
+    birth_date = EncryptedDateField(_("birth date"))
+    nationality = EncryptedTextField(_("nationality"))
+    phone = EncryptedTextField(_("phone"))
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    # The age when referred, in clear: the anonymised profile shows an age band, never a date.
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+    languages = models.JSONField(_("languages spoken"), default=list)
+    interpreter_needed = models.BooleanField(_("needs an interpreter"), default=False)
+    needs_wheelchair = models.BooleanField(_("needs wheelchair access"), default=False)
+    # Health, addiction, pregnancy, psychological care: sensitive data (GDPR art. 9).
+    health_needs = EncryptedJSONField(_("health needs"))
+    exploitation_forms = models.JSONField(_("forms of exploitation"), default=list)
+    exploiters = EncryptedTextField(_("what is known of the exploiters"))
+    complaint_filed = models.BooleanField(_("complaint filed"), default=False)
+    permit_status = models.CharField(
+        _("residence situation"), max_length=16, choices=PermitStatus.choices, default=PermitStatus.UNKNOWN
+    )
+    # Keyed hashes of normalised identity attributes, for possible duplicates (coordinators only).
+    index_name_birth = models.CharField(max_length=64, blank=True, db_index=True)
+    index_phone = models.CharField(max_length=64, blank=True, db_index=True)
+    index_alias_birth = models.CharField(max_length=64, blank=True, db_index=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.pseudonym}"
+
+
+class HouseholdMember(BaseModel):
+    class Relation(models.TextChoices):
+        PARTNER = "partner", _("Partner")
+        CHILD = "child", _("Child")
+        ADULT = "adult", _("Other adult")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="household")
+    relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    age = models.PositiveSmallIntegerField(_("age"))
+
+    class Meta:
+        ordering = ["relation", "-age"]
+
+    def __str__(self) -> str:
+        return f"{self.relation} {self.age}"
+
+
+class Request(BaseModel):
+    """A request for a placement (demande d'orientation), filed by a referring organisation."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="requests")
+    referrer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="requests")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    urgency = models.CharField(_("urgency"), max_length=12, choices=Urgency.choices, default=Urgency.NORMAL)
+    situation = EncryptedTextField(_("the situation in a few words"))
+    min_distance_km = models.PositiveSmallIntegerField(_("minimum distance from danger (km)"), default=150)
+    draft_step = models.PositiveSmallIntegerField(default=1)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    linked_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-submitted_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"request {self.person.reference}"
+
+
+class DangerZone(BaseModel):
+    """Where the exploiters operate or could find the person: a département or a town with a radius."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="danger_zones")
+    departement = models.CharField(_("département"), max_length=3, blank=True)
+    commune = models.CharField(_("town"), max_length=120, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    radius_km = models.PositiveSmallIntegerField(_("radius (km)"), default=0)
+
+    class Meta:
+        ordering = ["departement", "commune"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(departement="")
+                | models.Q(latitude__isnull=False, longitude__isnull=False),
+                name="danger_zone_has_a_place",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.commune or self.departement
+
+
+class Consent(BaseModel):
+    """The person's informed consent: nothing is submitted without it."""
+
+    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="consent")
+    obtained_by = models.CharField(_("obtained by"), max_length=150)
+    obtained_at = models.DateTimeField(_("obtained on"))
+    language = models.CharField(_("in which language"), max_length=8)
+    interpreter_used = models.BooleanField(_("with an interpreter"), default=False)
+
+    def __str__(self) -> str:
+        return f"consent {self.obtained_at:%Y-%m-%d}"
+
+
+class RequestEvent(models.Model):
+    """The request's timeline: every transition and notable action, who, when and why."""
+
+    id = models.BigAutoField(primary_key=True)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at}"
+
+
+class Message(BaseModel):
+    """A message between the referrer and the coordinator about a request."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_coordination = models.BooleanField()
+    body = EncryptedTextField(_("message"))
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"message {self.created_at}"
+
+
+class DuplicateCandidate(BaseModel):
+    """Two requests whose persons share a keyed identity hash: shown to coordinators only."""
+
+    class Decision(models.TextChoices):
+        OPEN = "open", _("To check")
+        LINKED = "linked", _("Same person: linked")
+        DISMISSED = "dismissed", _("Different persons")
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="duplicates")
+    other = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="+")
+    matched_on = models.JSONField(default=list)
+    decision = models.CharField(max_length=12, choices=Decision.choices, default=Decision.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "other"], name="duplicate_pair_once")]
+
+    def __str__(self) -> str:
+        return f"duplicate {self.request_id} ~ {self.other_id}"
