@@ -138,3 +138,10 @@ def persons_for_user(user: Any) -> models.QuerySet[Any]:
     from abri.referrals.models import Person
 
     return Person.objects.filter(requests__in=requests_for_user(user)).distinct()
+
+
+def attachments_for_user(user: Any) -> models.QuerySet[Any]:
+    """Documents of the requests the user may see."""
+    from abri.referrals.models import Attachment
+
+    return Attachment.objects.select_related("request__person").filter(request__in=requests_for_user(user))

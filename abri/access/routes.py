@@ -98,6 +98,12 @@ ROUTES: dict[str, Rule] = {
     "referrals:duplicate": Rule(
         roles=COORDINATION, obj="request", any_organisation=COORDINATION, get_status=405
     ),
+    "referrals:attachment_upload": Rule(
+        roles=COORDINATION | {REFERRER}, obj="request", any_organisation=COORDINATION, get_status=405
+    ),
+    "referrals:attachment": Rule(
+        roles=COORDINATION | {REFERRER}, obj="attachment", any_organisation=COORDINATION
+    ),
     "referrals:person_export": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
     "referrals:person_erase": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
 }

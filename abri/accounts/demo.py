@@ -225,5 +225,10 @@ def build_demo_network(seed: int = DEFAULT_SEED) -> list[DemoAccount]:
     coordinator_user = User.objects.get(username="coordination")
     build_demo_shelters(rng=rng, coordinator=coordinator_user)
     enrich_directory(rng=rng)
+    from abri.core.mail import mail_suppressed
+    from abri.referrals.demo import build_demo_requests
+
+    with mail_suppressed():
+        build_demo_requests(rng=rng)
     audit_record(action="demo.seed", data={"seed": seed, "organisations": Organisation.objects.count()})
     return accounts

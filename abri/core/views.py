@@ -23,6 +23,20 @@ def home_view(request: HttpRequest) -> HttpResponse:
     """What needs this person now; each empty section says what will appear there."""
     role = role_of(request.user) or ""
     context: dict[str, Any] = {"role": role}
+    if role in ("coordinator", "administrator"):
+        from abri.access.policy import requests_for_user
+        from abri.referrals.selectors import worklist
+
+        rows = worklist(requests_for_user(request.user), sort="oldest")
+        context["waiting"] = [r for r in rows if r.request.status in ("submitted", "in_assessment")][:10]
+        context["waiting_count"] = sum(1 for r in rows if r.request.status in ("submitted", "in_assessment"))
+    if role == "referrer":
+        from abri.access.policy import requests_for_user
+        from abri.referrals.models import Status
+        from abri.referrals.workflow import REFERRER_WORD
+
+        mine = requests_for_user(request.user).exclude(status=Status.CLOSED).order_by("-updated_at")[:10]
+        context["requests"] = [(r, REFERRER_WORD[Status(r.status)]) for r in mine]
     if role == "shelter_staff":
         from abri.access.policy import shelters_for_user
         from abri.network.availability import availability_by_shelter

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.core.geodata_choices import departement_choices
 from abri.core.vocabulary import LANGUAGES, ExploitationForm, Gender
-from abri.referrals.models import HouseholdMember, PermitStatus, Urgency
+from abri.referrals.models import Attachment, HouseholdMember, PermitStatus, Urgency
 
 
 class PersonForm(forms.Form):
@@ -160,3 +160,8 @@ class WorklistFilterForm(forms.Form):
     def __init__(self, *args: Any, statuses: list[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All open")), *statuses]  # type: ignore[attr-defined]
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=Attachment.Kind.choices)
+    file = forms.FileField(label=_("File (PDF, JPEG or PNG, 5 MB at most)"))

@@ -589,3 +589,55 @@ def person_erase(
             data={"reason": reason.strip()[:300]},
             request=http_request,
         )
+
+
+# --- Attachments ------------------------------------------------------------------------------
+
+MAX_ATTACHMENTS = 20
+
+
+def attachment_add(
+    *,
+    actor: User,
+    request: Request,
+    kind: str,
+    data: bytes,
+    filename: str,
+    http_request: HttpRequest | None = None,
+) -> Any:
+    """Attach a document: type checked by content, metadata stripped, encrypted at rest."""
+    from abri.core.uploads import UploadError, clean_upload
+    from abri.referrals.models import Attachment
+
+    role = role_of(actor)
+    if role not in COORDINATION and not (role == REFERRER and request.referrer_id == actor.organisation_id):
+        raise DomainError(_("You cannot add documents to this request."), code="forbidden")
+    if kind not in Attachment.Kind.values:
+        raise DomainError(_("Choose the kind of document."), field="kind")
+    if request.attachments.count() >= MAX_ATTACHMENTS:
+        raise DomainError(_("At most 20 documents per request."), field="file")
+    try:
+        clean = clean_upload(data)
+    except UploadError as exc:
+        raise DomainError(exc.message, field="file") from exc
+    with transaction.atomic():
+        attachment = Attachment(
+            request=request,
+            kind=kind,
+            content_type=clean.content_type,
+            extension=clean.extension,
+            size=len(clean.content),
+            original_name=filename[:200],
+            content=clean.content,
+            uploaded_by=actor,
+        )
+        attachment.save()
+        _log(request, actor, "attachment", request.status, request.status)
+        audit_record(
+            action="request.attachment_add",
+            actor=actor,
+            target=request,
+            data={"attachment": str(attachment.pk), "type": clean.content_type},
+            request=http_request,
+        )
+    return attachment

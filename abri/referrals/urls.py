@@ -13,6 +13,8 @@ urlpatterns = [
     path("requests/<uuid:pk>/transition/", views.transition_view, name="transition"),
     path("requests/<uuid:pk>/message/", views.message_view, name="message"),
     path("requests/<uuid:pk>/duplicate/", views.duplicate_view, name="duplicate"),
+    path("requests/<uuid:pk>/attachments/", views.attachment_upload_view, name="attachment_upload"),
+    path("attachments/<uuid:pk>/", views.attachment_download_view, name="attachment"),
     path("persons/<uuid:pk>/export/", views.person_export_view, name="person_export"),
     path("persons/<uuid:pk>/erase/", views.person_erase_view, name="person_erase"),
 ]

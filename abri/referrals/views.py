@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from abri.access.policy import get_for_user, persons_for_user, requests_for_user
+from abri.access.policy import attachments_for_user, get_for_user, persons_for_user, requests_for_user
 from abri.access.roles import COORDINATION, role_of
 from abri.accounts.stepup import require_step_up
 from abri.audit.services import audit_read
@@ -20,9 +20,11 @@ from abri.core import geography
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error
 from abri.core.types import AuthedRequest
+from abri.core.uploads import MAX_UPLOAD_BYTES
 from abri.core.vocabulary import ExploitationForm, language_label
 from abri.referrals import services
 from abri.referrals.forms import (
+    AttachmentForm,
     ConsentForm,
     HouseholdFormSet,
     MessageForm,
@@ -298,6 +300,40 @@ def message_view(request: AuthedRequest, pk: str) -> HttpResponse:
     else:
         messages.error(request, _("The message is empty or too long."))
     return redirect("referrals:detail", pk=req.pk)
+
+
+@require_POST
+def attachment_upload_view(request: AuthedRequest, pk: str) -> HttpResponse:
+    req = _get_request(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.attachment_add(
+                actor=request.user,
+                request=req,
+                kind=form.cleaned_data["kind"],
+                data=upload.read(MAX_UPLOAD_BYTES + 1),
+                filename=upload.name,
+                http_request=request,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The document is attached."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("referrals:detail", pk=req.pk)
+
+
+def attachment_download_view(request: AuthedRequest, pk: str) -> HttpResponse:
+    """Served only here, only to who may see the request, always as a download."""
+    attachment = get_for_user(attachments_for_user(request.user), pk, user=request.user, request=request)
+    audit_read(actor=request.user, target=attachment, fields=["content"], request=request)
+    response = HttpResponse(attachment.content, content_type=attachment.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.download_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- Coordinators ---------------------------------------------------------------------------

@@ -93,6 +93,12 @@ def _person_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
     return {"pk": _request(network, side, submitted=True).person_id}
 
 
+def _attachment_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    from tests.referrals.factories import make_attachment
+
+    return {"pk": make_attachment(network, side=side).pk}
+
+
 def _invitation_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
     return {"token": "not-a-valid-token"}
 
@@ -106,6 +112,7 @@ OBJECT_KWARGS: dict[str, Callable[[Network, Any, str], dict[str, Any]]] = {
     "request": _request_kwargs,
     "request_step": _request_step_kwargs,
     "person": _person_kwargs,
+    "attachment": _attachment_kwargs,
 }
 
 # Public object routes answer for an unknown object with their own page, whatever the visitor.

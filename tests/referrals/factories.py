@@ -66,3 +66,30 @@ def make_request(
         )
         req = services.request_submit(actor=referrer, request=req)
     return Request.objects.get(pk=req.pk)
+
+
+def tiny_png(text: bytes = b"") -> bytes:
+    """A valid 1x1 PNG, with a tEXt chunk when text is given (to see metadata stripped)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    body = chunk(b"IHDR", ihdr)
+    if text:
+        body += chunk(b"tEXt", b"Author\x00" + text)
+    body += chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + body
+
+
+def make_attachment(network: Any, *, side: str = "own") -> Any:
+    req = make_request(network, side=side)
+    return services.attachment_add(
+        actor=network.user("referrer", side),
+        request=req,
+        kind="identity",
+        data=tiny_png(b"Secret Author"),
+        filename="passport-aicha.png",
+    )

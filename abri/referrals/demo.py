@@ -1,0 +1,221 @@
+"""~300 synthetic requests over three years, in every state, with realistic proportions.
+
+Proportions follow DOMAIN.md (Miprof's 2024 survey): 89% women; sexual exploitation 86%, labour
+and domestic 11%, forced criminality 2%, forced begging 1%. Names are invented.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from typing import Any
+
+from django.utils import timezone
+
+from abri.accounts.models import OrganisationKind, User
+from abri.referrals import services
+from abri.referrals.models import Request, RequestEvent, Status
+
+FIRST_F = [
+    "Blessing",
+    "Joy",
+    "Precious",
+    "Esther",
+    "Mihaela",
+    "Ioana",
+    "Li",
+    "Mei",
+    "Aminata",
+    "Fatou",
+    "Grace",
+    "Ana",
+    "Elena",
+    "Daria",
+    "Mariam",
+    "Awa",
+    "Favour",
+    "Lin",
+    "Adaeze",
+    "Roxana",
+]
+FIRST_M = ["Ionut", "Daniel", "Moussa", "Chen", "Samuel", "Florin", "Ibrahim", "Mihai"]
+LAST = [
+    "Osas",
+    "Eze",
+    "Popescu",
+    "Ionescu",
+    "Wang",
+    "Zhang",
+    "Diallo",
+    "Traoré",
+    "Okafor",
+    "Dumitru",
+    "Kone",
+    "Nwosu",
+    "Lungu",
+    "Liu",
+    "Camara",
+    "Stan",
+    "Obi",
+    "Sow",
+    "Petrov",
+    "Moreira",
+]
+NATIONALITIES = [
+    ("nigériane", ["en", "bin", "pcm"], 40),
+    ("roumaine", ["ro"], 12),
+    ("chinoise", ["zh"], 8),
+    ("ivoirienne", ["fr"], 8),
+    ("camerounaise", ["fr", "en"], 6),
+    ("bulgare", ["bg"], 5),
+    ("brésilienne", ["pt"], 5),
+    ("albanaise", ["sq"], 4),
+    ("française", ["fr"], 6),
+    ("marocaine", ["ar", "fr"], 4),
+    ("vietnamienne", ["vi"], 2),
+]
+FORMS = [("sexual", 86), ("labour", 7), ("domestic", 4), ("forced_crime", 2), ("begging", 1)]
+DANGER_DEPS = ["13", "75", "93", "69", "06", "31", "33", "59", "67", "34", "44", "94", "92", "95", "83"]
+# Final states of the past requests (placements come with the next issue).
+PAST_OUTCOMES = [(Status.CLOSED, 55), (Status.DECLINED, 12), (Status.REDIRECTED, 18), (Status.SEARCHING, 15)]
+OPEN_STATES = [
+    Status.SUBMITTED,
+    Status.IN_ASSESSMENT,
+    Status.INFO_REQUESTED,
+    Status.ACCEPTED,
+    Status.SEARCHING,
+]
+PATHS = {
+    Status.SUBMITTED: [],
+    Status.IN_ASSESSMENT: ["start_assessment"],
+    Status.INFO_REQUESTED: ["start_assessment", "request_information"],
+    Status.ACCEPTED: ["start_assessment", "accept"],
+    Status.SEARCHING: ["start_assessment", "accept", "start_search"],
+    Status.DECLINED: ["start_assessment", "decline"],
+    Status.REDIRECTED: ["start_assessment", "redirect"],
+    Status.CLOSED: ["start_assessment", "accept", "start_search", "close"],
+}
+REASONS = {
+    "request_information": "Pouvez-vous préciser les zones où le réseau est présent ?",
+    "decline": "Pas d'éléments de traite ni de danger local identifiés.",
+    "redirect": "Personne mineure : orientée vers l'aide sociale à l'enfance.",
+    "close": "Orientation réalisée.",
+}
+
+
+def _weighted(rng: random.Random, items: list[tuple[Any, int]]) -> Any:
+    return rng.choices([i[0] for i in items], weights=[i[1] for i in items])[0]
+
+
+def build_demo_requests(*, rng: random.Random, count: int = 300) -> int:
+    coordinator = User.objects.get(username="coordination")
+    referrers = list(User.objects.filter(organisation__kind=OrganisationKind.REFERRER).order_by("username"))
+    now = timezone.now()
+    created = 0
+    for index in range(count):
+        # Spread over three years, denser recently; the last ~25 are open.
+        days_ago = int(1095 * (1 - (index / count)) ** 1.3)
+        submitted_at = now - datetime.timedelta(days=days_ago, hours=rng.randint(0, 10))
+        actor = referrers[rng.randrange(len(referrers))]
+        is_open = index >= count - 25
+        target = OPEN_STATES[index % len(OPEN_STATES)] if is_open else _weighted(rng, PAST_OUTCOMES)
+        _file(rng, actor, coordinator, target, submitted_at, draft=(index % 60 == 59))
+        created += 1
+    return created
+
+
+def _file(
+    rng: random.Random,
+    actor: User,
+    coordinator: User,
+    target: str,
+    submitted_at: datetime.datetime,
+    *,
+    draft: bool,
+) -> Request:
+    woman = rng.random() < 0.89
+    nationality, languages, _weight = rng.choices(NATIONALITIES, weights=[n[2] for n in NATIONALITIES])[0]
+    age = max(18, min(60, int(rng.gauss(27, 7))))
+    birth = (submitted_at - datetime.timedelta(days=age * 365 + rng.randint(0, 364))).date()
+    req = services.request_create_draft(actor=actor)
+    services.request_save_person(
+        actor=actor,
+        request=req,
+        data={
+            "first_name": rng.choice(FIRST_F if woman else FIRST_M),
+            "last_name": rng.choice(LAST),
+            "aliases": rng.choice(["", "", "Baby", "Sunny", "Mimi"]),
+            "birth_date": birth,
+            "age": None,
+            "nationality": nationality,
+            "phone": f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} "
+            f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+            "gender": "F" if woman else "M",
+            "languages": languages,
+            "interpreter_needed": "fr" not in languages,
+        },
+    )
+    members = []
+    if woman and rng.random() < 0.25:
+        members = [
+            {"relation": "child", "gender": rng.choice("FM"), "age": rng.randint(0, 12)}
+            for _ in range(rng.choice([1, 1, 2, 3]))
+        ]
+    services.request_save_household(actor=actor, request=req, members=members)
+    form = _weighted(rng, FORMS)
+    home = actor.organisation.departement if actor.organisation else "13"
+    departements = sorted({home, *rng.sample(DANGER_DEPS, k=rng.randint(0, 2))} - {""})
+    services.request_save_situation(
+        actor=actor,
+        request=req,
+        data={
+            "urgency": rng.choices(["normal", "urgent", "immediate"], weights=[55, 35, 10])[0],
+            "situation": "Situation synthétique de démonstration.",
+            "exploitation_forms": [form],
+            "danger_departements": departements,
+            "danger_towns": "",
+            "min_distance_km": rng.choice([150, 150, 200, 300]),
+            "exploiters": rng.choice(["Réseau", "Famille", "Conjoint", "Réseau transnational"]),
+        },
+    )
+    services.request_save_needs(
+        actor=actor,
+        request=req,
+        data={
+            "needs_wheelchair": rng.random() < 0.03,
+            "health": rng.random() < 0.3,
+            "addiction": rng.random() < 0.08,
+            "pregnancy": woman and rng.random() < 0.1,
+            "psychological": rng.random() < 0.4,
+            "complaint_filed": rng.random() < 0.45,
+            "permit_status": rng.choice(["none", "reflection", "receipt", "permit", "unknown"]),
+        },
+    )
+    if draft:
+        return req
+    services.request_save_consent(
+        actor=actor,
+        request=req,
+        data={
+            "confirmed": True,
+            "obtained_by": actor.get_full_name(),
+            "obtained_at": timezone.now(),
+            "language": languages[0],
+            "interpreter_used": "fr" not in languages,
+        },
+    )
+    req = services.request_submit(actor=actor, request=req)
+    for step in PATHS[Status(target)]:
+        req = services.request_transition(
+            actor=coordinator, request=req, name=step, reason=REASONS.get(step, "")
+        )
+    # Demo history only: move the timeline back to when it happened.
+    offset = timezone.now() - submitted_at
+    Request.objects.filter(pk=req.pk).update(
+        submitted_at=submitted_at,
+        created_at=submitted_at,
+        status_changed_at=submitted_at + datetime.timedelta(days=2),
+    )
+    for event in RequestEvent.objects.filter(request=req):
+        RequestEvent.objects.filter(pk=event.pk).update(at=event.at - offset)
+    return req
