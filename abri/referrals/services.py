@@ -555,6 +555,57 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
     return data
 
 
+def _erase_identity(person: Person) -> None:
+    """Remove what identifies a person; keep the anonymous profile, statuses and audit trail."""
+    for field in IDENTITY_FIELDS:
+        setattr(person, field, None)
+    person.pseudonym = "—"
+    person.index_name_birth = person.index_phone = person.index_alias_birth = ""
+    person.erased_at = timezone.now()
+    person.save()
+    for request in person.requests.all():
+        request.situation = None
+        request.save(update_fields=["situation", "updated_at"])
+        # Towns can point at the person; départements stay for the anonymous statistics.
+        request.danger_zones.exclude(commune="").delete()
+        for message in request.messages.all():
+            message.body = str(_("(erased)"))
+            message.save(update_fields=["body", "updated_at"])
+
+
+RETENTION_DAYS = 2 * 365
+
+
+def retention_anonymise(*, now: datetime.datetime | None = None) -> int:
+    """Anonymise the files of people with no open request and no activity for two years.
+
+    CNIL's framework for social-sector files: the active file is kept two years after the last
+    contact. Run daily by a timer (``manage.py retention_anonymise``).
+    """
+    from django.db.models import Max as _Max
+
+    from abri.referrals.workflow import OPEN_STATUSES
+
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=RETENTION_DAYS)
+    stale = (
+        Person.objects.filter(erased_at__isnull=True)
+        .exclude(requests__status__in=OPEN_STATUSES)
+        .annotate(last=_Max("requests__updated_at"))
+        .filter(last__lt=cutoff)
+    )
+    count = 0
+    for person in stale:
+        with transaction.atomic():
+            _erase_identity(person)
+            audit_record(
+                action="person.retention_anonymise",
+                target=person,
+                data={"last_activity": person.last.isoformat()},
+            )  # type: ignore[attr-defined]
+        count += 1
+    return count
+
+
 def person_erase(
     *, actor: User, person: Person, reason: str, http_request: HttpRequest | None = None
 ) -> None:
@@ -568,20 +619,7 @@ def person_erase(
     if not reason.strip():
         raise DomainError(_("A reason is required."), field="reason")
     with transaction.atomic():
-        for field in IDENTITY_FIELDS:
-            setattr(person, field, None)
-        person.pseudonym = "—"
-        person.index_name_birth = person.index_phone = person.index_alias_birth = ""
-        person.erased_at = timezone.now()
-        person.save()
-        for request in person.requests.all():
-            request.situation = None
-            request.save(update_fields=["situation", "updated_at"])
-            # Towns can point at the person; départements stay for the anonymous statistics.
-            request.danger_zones.exclude(commune="").delete()
-            for message in request.messages.all():
-                message.body = str(_("(erased)"))
-                message.save(update_fields=["body", "updated_at"])
+        _erase_identity(person)
         audit_record(
             action="person.erase",
             actor=actor,

@@ -262,3 +262,19 @@ def test_other_roles_never_see_requests(network, role):
     req = make_request(network)
     client = sign_in(Client(), network.user(role))
     assert client.get(reverse("referrals:detail", args=[req.pk])).status_code == 404
+
+
+def test_retention_anonymises_inactive_closed_files_only(network):
+    from abri.referrals.services import retention_anonymise
+
+    old_closed = make_request(network)
+    Request.objects.filter(pk=old_closed.pk).update(status=Status.CLOSED)
+    old_open = make_request(network)
+    recent_closed = make_request(network)
+    Request.objects.filter(pk=recent_closed.pk).update(status=Status.CLOSED)
+    later = timezone.now() + datetime.timedelta(days=2 * 365 + 1)
+    Request.objects.filter(pk=recent_closed.pk).update(updated_at=later - datetime.timedelta(days=10))
+    assert retention_anonymise(now=later) == 1
+    assert Person.objects.get(pk=old_closed.person_id).first_name is None
+    assert Person.objects.get(pk=old_open.person_id).first_name == "Aïcha"
+    assert Person.objects.get(pk=recent_closed.person_id).first_name == "Aïcha"
