@@ -15,35 +15,27 @@ is the weight of the plan made of its eligible pairs; any plan extends to a full
 the same weight by pairing the remaining rows and columns through zero entries. So the
 minimum over full matchings is the minimum over plans.
 
-Large instances (a dense matrix would not fit in memory or time): the same assignment is first
-solved by scipy's sparse LAPJVsp on a restricted graph (each request's cheapest shelters), then
-proven optimal, or improved until it is, on the full eligibility: a flow is a minimum-cost
-flow if and only if its residual graph has no negative cycle. The residual graph is contracted
-onto the m shelters plus one node T (the unplaced side and the sink): the arc x -> y costs the
-cheapest move of a request from x to y (w_ry - w_rx, with w_rT = 0), shelter -> T is free when
-the shelter has a free place, T -> shelter is free when it holds someone. Bellman-Ford on this
-dense (m+1)-node graph either converges (optimal, and its labels are the dual prices) or
-exposes a negative cycle, which is cancelled by moving one request along each arc.
+Large instances (the dense matrix would not fit in memory or time): the same objective as an
+exact minimum-cost flow (source -> request -> shelter -> T, and request -> T for "unplaced"),
+solved by successive shortest paths. The residual graph is contracted onto the m shelters plus
+T: the arc x -> y costs the cheapest move of a request from x to y (w_ry - w_rx, w_rT = 0; the
+priority term cancels on a move), and shelter -> T is free while the shelter has a free place.
+Dijkstra runs on this dense (m+1)-node graph with potentials, one request at a time.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _INF = np.int64(1) << np.int64(60)  # an absent arc: far above any real path length
-#: Largest dense request × slot matrix handed to linear_sum_assignment.
-DENSE_LIMIT = 4_000_000
-#: Shelters per request in the restricted graph of the large path.
-CANDIDATES = 8
+#: Largest dense request × slot matrix handed to linear_sum_assignment (128 MB of float64);
+#: beyond it the successive-shortest-path solver needs far less memory.
+DENSE_LIMIT = 16_000_000
 
 
 class ScaleError(ValueError):
@@ -62,11 +54,10 @@ def solve_assignment(
     priority: IntArray,
     places: IntArray,
     dense_limit: int = DENSE_LIMIT,
-    candidates: int = CANDIDATES,
 ) -> tuple[IntArray, str]:
     """Lexicographically optimal plan for one-person requests: shelter per request, -1 unplaced.
 
-    Returns the plan and the method used ("assignment" or "assignment+certificate").
+    Returns the plan and the method used ("assignment" or "min_cost_flow").
     """
     n, m = eligible.shape
     assign = np.full(n, -1, dtype=np.int64)
@@ -80,9 +71,7 @@ def solve_assignment(
     slots = np.minimum(places, eligible.sum(axis=0))
     if n * int(slots.sum()) <= dense_limit:
         return _dense(weight, eligible, slots), "assignment"
-    assign = _restricted(weight, eligible, cost, slots, candidates)
-    _cancel_negative_cycles(weight, places, assign)
-    return assign, "assignment+certificate"
+    return _min_cost_flow(weight, eligible, places, priority), "min_cost_flow"
 
 
 def _dense(weight: IntArray, eligible: BoolArray, slots: IntArray) -> IntArray:
@@ -95,141 +84,115 @@ def _dense(weight: IntArray, eligible: BoolArray, slots: IntArray) -> IntArray:
     return assign
 
 
-def _restricted(
-    weight: IntArray, eligible: BoolArray, cost: IntArray, slots: IntArray, candidates: int
-) -> IntArray:
-    """Optimal plan when each request may only use its ``candidates`` cheapest shelters."""
-    n, m = weight.shape
-    k = min(candidates, m)
-    # A unique key per pair (cost, then shelter index) makes the candidate set deterministic.
-    key = np.where(eligible, cost * m + np.arange(m)[None, :], np.iinfo(np.int64).max)
-    top = np.argpartition(key, k - 1, axis=1)[:, :k] if k < m else np.tile(np.arange(m), (n, 1))
-    ii = np.repeat(np.arange(n), top.shape[1])
-    jj = top.ravel()
-    keep = eligible[ii, jj] & (slots[jj] > 0)
-    ii, jj = ii[keep], jj[keep]
-    first_slot = np.concatenate([[0], np.cumsum(slots)])
-    reps = slots[jj]
-    ri, rj = np.repeat(ii, reps), np.repeat(jj, reps)
-    offset = np.arange(len(ri)) - np.repeat(np.cumsum(reps) - reps, reps)
-    n_slots = int(first_slot[-1])
-    # Every row must be matched, so each request gets its own "unplaced" column; a constant
-    # shift makes every weight positive (a sparse matrix drops explicit zeros) and adds the
-    # same amount n * shift to every full matching.
-    shift = float(-weight[eligible].min()) + 1.0
-    rows = np.concatenate([ri, np.arange(n)])
-    cols = np.concatenate([first_slot[rj] + offset, n_slots + np.arange(n)])
-    vals = np.concatenate([weight[ri, rj] + shift, np.full(n, shift)])
-    graph = sp.csr_matrix((vals, (rows, cols)), shape=(n, n_slots + n))
-    row_ind, col_ind = min_weight_full_bipartite_matching(graph)
-    slot_shelter = np.repeat(np.arange(m), slots)
-    assign = np.full(n, -1, dtype=np.int64)
-    placed = col_ind < n_slots
-    assign[row_ind[placed]] = slot_shelter[col_ind[placed]]
-    return assign
+def _min_cost_flow(weight: IntArray, eligible: BoolArray, places: IntArray, priority: IntArray) -> IntArray:
+    """Successive shortest paths on the residual graph contracted onto the shelters.
 
-
-def _cancel_negative_cycles(weight: IntArray, places: IntArray, assign: IntArray) -> IntArray:
-    """Improve ``assign`` in place until its residual graph has no negative cycle.
-
-    Returns the Bellman-Ford labels of the final, optimal plan.
+    Requests enter one at a time (highest priority first, then index: the order only affects
+    speed, not the optimum). Each entry routes one unit of flow along a shortest path from the
+    new request to T, found by Dijkstra on reduced costs ``arc + pi[x] - pi[y] >= 0``; the
+    potentials are then raised by the capped labels, which keeps every residual arc
+    non-negative (the classical invariant), so after the last request the flow is a
+    minimum-cost flow: the lexicographic optimum.
     """
     n, m = weight.shape
-    ext = np.hstack([weight, np.zeros((n, 1), dtype=np.int64)])  # column m: unplaced, weight 0
-    node = np.where(assign >= 0, assign, m)
-    load = np.bincount(assign[assign >= 0], minlength=m)
-    arcs = np.full((m + 1, m + 1), _INF, dtype=np.int64)
-    via = np.full((m + 1, m + 1), -1, dtype=np.int64)
-    members = _members(node, m + 1)
-    for x in range(m + 1):
-        _fill_row(arcs, via, ext, members[x], x, load, places)
-    while True:
-        labels, cycle = _bellman_ford(arcs)
-        if cycle is None:
-            assert labels is not None
-            return labels
-        for x, y in cycle:
-            r = int(via[x, y])
-            if r >= 0:  # a request moves from x to y; capacity arcs move nobody
-                node[r] = y
-        assign[:] = np.where(node < m, node, -1)
-        load = np.bincount(assign[assign >= 0], minlength=m)
-        members = _members(node, m + 1)
-        touched = {x for arc in cycle for x in arc}
-        for x in sorted(touched):
-            _fill_row(arcs, via, ext, members[x], x, load, places)
+    t_node = m
+    ext = np.hstack([np.where(eligible, weight, _INF), np.zeros((n, 1), dtype=np.int64)])
+    # arcs[x, y]: cheapest move of a request now at shelter x to y (y = T: unplace it).
+    # Arcs leaving T are never needed: every path ends at T.
+    arcs = np.full((m, m + 1), _INF, dtype=np.int64)
+    via = np.full((m, m + 1), -1, dtype=np.int64)
+    members: list[list[int]] = [[] for _ in range(m)]
+    load = np.zeros(m, dtype=np.int64)
+    pi = np.zeros(m + 1, dtype=np.int64)
+    node = np.full(n, t_node, dtype=np.int64)
+    for i in np.lexsort((np.arange(n), -priority)):
+        label = np.full(m + 1, _INF, dtype=np.int64)
+        label[:m] = np.where(eligible[i], weight[i] - pi[:m], _INF)
+        label[t_node] = -pi[t_node]  # the request may also stay unplaced, at no cost
+        pred = np.full(m + 1, -1, dtype=np.int64)  # -1: straight from the new request
+        mover = np.full(m + 1, -1, dtype=np.int64)  # request moved along the arc, -2: a free place
+        frontier = label.copy()
+        done = np.zeros(m + 1, dtype=np.bool_)
+        while True:
+            v = int(frontier.argmin())
+            if v == t_node:
+                break
+            lv = int(frontier[v])
+            frontier[v] = _INF << 1
+            done[v] = True
+            # Absent arcs stay near _INF: they never beat T, whose label is finite.
+            cand = (lv + pi[v]) + arcs[v] - pi
+            if load[v] < places[v]:
+                free = lv + pi[v] - pi[t_node]
+                if free < cand[t_node]:
+                    cand[t_node] = free
+                    via_t = -2
+                else:
+                    via_t = int(via[v, t_node])
+            else:
+                via_t = int(via[v, t_node])
+            better = np.flatnonzero((cand < label) & ~done)
+            if len(better):
+                label[better] = cand[better]
+                frontier[better] = cand[better]
+                pred[better] = v
+                mover[better] = via[v, better]
+                if better[-1] == t_node:
+                    mover[t_node] = via_t
+        settled = done
+        pi += np.where(settled, np.minimum(label, label[t_node]), label[t_node])
+        _augment(int(i), pred, mover, node, members, load, arcs, via, ext, t_node)
+    return np.where(node < m, node, -1)
 
 
-def _members(node: IntArray, count: int) -> list[IntArray]:
-    order = np.argsort(node, kind="stable")
-    bounds = np.searchsorted(node[order], np.arange(count + 1))
-    return [order[bounds[x] : bounds[x + 1]] for x in range(count)]
-
-
-def _fill_row(
+def _augment(
+    i: int,
+    pred: IntArray,
+    mover: IntArray,
+    node: IntArray,
+    members: list[list[int]],
+    load: IntArray,
     arcs: IntArray,
     via: IntArray,
     ext: IntArray,
-    requests: IntArray,
-    x: int,
-    load: IntArray,
-    places: IntArray,
+    t_node: int,
 ) -> None:
-    """Arcs leaving node x: the cheapest move of one of its requests, or a capacity arc."""
-    m = len(places)
-    row = np.full(m + 1, _INF, dtype=np.int64)
-    arg = np.full(m + 1, -1, dtype=np.int64)
-    if len(requests):
-        delta = ext[requests] - ext[requests, x][:, None]
-        best = delta.argmin(axis=0)
-        row = np.minimum(delta[best, np.arange(m + 1)], _INF)
-        arg = requests[best]
-    if x < m:
-        if load[x] < places[x] and row[m] > 0:
-            row[m], arg[m] = 0, -1  # a free place: the flow may stop here at no cost
-    else:
-        full = (load > 0) & (row[:m] > 0)
-        row[:m][full], arg[:m][full] = 0, -1  # take back a unit that a shelter sends to T
-    row[x], arg[x] = _INF, -1
-    arcs[x], via[x] = row, arg
-
-
-def _bellman_ford(arcs: IntArray) -> tuple[IntArray | None, list[tuple[int, int]] | None]:
-    """Labels from a virtual source joined to every node, or a negative cycle as (x, y) arcs."""
-    size = arcs.shape[0]
-    label = np.zeros(size, dtype=np.int64)
-    pred = np.full(size, -1, dtype=np.int64)
-    cols = np.arange(size)
-    for _ in range(size + 1):
-        cand = label[:, None] + arcs
-        arg = cand.argmin(axis=0)
-        best = cand[arg, cols]
-        better = best < label
-        if not better.any():
-            return label, None
-        label[better] = best[better]
-        pred[better] = arg[better]
-        cycle = _pred_cycle(pred)
-        if cycle is not None:
-            return None, cycle
-    raise RuntimeError("Bellman-Ford did not settle: inconsistent arc weights")
-
-
-def _pred_cycle(pred: IntArray) -> list[tuple[int, int]] | None:
-    """A cycle of the predecessor graph, if any (such a cycle is always negative)."""
-    size = len(pred)
-    up = np.append(np.where(pred >= 0, pred, size), size)
-    for _ in range(math.ceil(math.log2(size + 1)) + 1):
-        up = up[up]  # jump 2^k steps: any node leading to a cycle lands on it
-    on_cycle = np.flatnonzero(up[:size] != size)
-    if not len(on_cycle):
-        return None
-    start = int(up[on_cycle[0]])
-    cycle = []
-    y = start
+    """Apply the path ending at T: move each request one arc on, fill a free place if used."""
+    y = t_node
+    changed: set[int] = set()
+    gained: list[tuple[int, int]] = []
     while True:
         x = int(pred[y])
-        cycle.append((x, y))
+        r = i if x < 0 else int(mover[y])
+        if r == -2:
+            load[x] += 1  # the path ends in a free place of x
+        else:
+            if x >= 0:
+                members[x].remove(r)
+                changed.add(x)
+            node[r] = y
+            if y < t_node:
+                members[y].append(r)
+                gained.append((y, r))
+        if x < 0:
+            break
         y = x
-        if y == start:
-            return cycle[::-1]
+    for y, r in gained:
+        if y not in changed:  # a request joined: the row only gets cheaper
+            delta = ext[r] - ext[r, y]
+            better = delta < arcs[y]
+            arcs[y, better], via[y, better] = delta[better], r
+            arcs[y, y], via[y, y] = _INF, -1
+    for x in changed:  # a request left: rebuild the row from who is there now
+        _rebuild(x, members[x], arcs, via, ext)
+
+
+def _rebuild(x: int, here: list[int], arcs: IntArray, via: IntArray, ext: IntArray) -> None:
+    arcs[x], via[x] = _INF, -1
+    if here:
+        rs = np.array(here, dtype=np.int64)
+        delta = ext[rs] - ext[rs, x][:, None]
+        best = delta.argmin(axis=0)
+        arcs[x] = np.minimum(delta[best, np.arange(delta.shape[1])], _INF)
+        via[x] = rs[best]
+    arcs[x, x], via[x, x] = _INF, -1

@@ -22,8 +22,9 @@ IntArray = npt.NDArray[np.int64]
 class Plan:
     """A plan: the shelter of each request (index, -1 when unplaced) and how it was found.
 
-    ``method`` is "assignment" (linear_sum_assignment, exact), "assignment+certificate" (sparse
-    assignment proven optimal by the negative-cycle test) or "mip" (HiGHS, two stages).
+    ``method`` is "assignment" (linear_sum_assignment, exact), "min_cost_flow" (successive
+    shortest paths, exact, for instances too large for a dense matrix) or "mip" (HiGHS, two
+    lexicographic stages).
     ``gap`` holds the relative gaps left when a time limit stopped the integer program.
     """
 
