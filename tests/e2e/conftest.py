@@ -84,7 +84,17 @@ def demo_env(live_server_url: str) -> dict[str, str]:
     return dict(ast.literal_eval(os.environ["ABRI_E2E_ENV"]))
 
 
+_LAST_WINDOW: dict[str, int] = {}
+
+
 def demo_code(env: dict[str, str], username: str) -> str:
+    """The demo user's current code. A TOTP code is accepted once: if this user already signed in
+    during the current 30-second window, wait for the next one, as a person would."""
+    window = int(time.time() // 30)
+    if _LAST_WINDOW.get(username) == window:
+        time.sleep(30 - time.time() % 30 + 0.5)
+        window = int(time.time() // 30)
+    _LAST_WINDOW[username] = window
     result = subprocess.run(
         [sys.executable, "manage.py", "demo_totp", username],
         cwd=ROOT,

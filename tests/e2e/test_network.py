@@ -40,7 +40,7 @@ def test_shelter_availability_reaches_the_coordinators_board(browser, live_serve
 
     coordinator_context = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900})
     coordinator = coordinator_context.new_page()
-    sign_in(coordinator, live_server_url, demo_env, "coordination")
+    sign_in(coordinator, live_server_url, demo_env, "admin")
     assert int(free_on_board(coordinator, live_server_url, shelter_path)) == before
     screenshot(coordinator, "10-network-board-before")
 

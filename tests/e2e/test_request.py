@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 def test_referrer_files_and_coordinator_sees_it(browser, live_server_url, demo_env):
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    sign_in(page, live_server_url, demo_env, "orienteur")
+    sign_in(page, live_server_url, demo_env, "orienteur2")
     page.get_by_role("link", name="Nouvelle demande").first.click()
     page.get_by_role("button", name="Commencer la demande").click()
     page.wait_for_url("**/step/1/")
