@@ -23,9 +23,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from abri.matching import Explainer, parse_problem, prepare, rank_context, solve  # noqa: E402
-from abri.matching.model import Instance  # noqa: E402
-from bench.french_towns import TOWNS  # noqa: E402
+from abri.matching import Explainer, parse_problem, prepare, rank_context, solve
+from abri.matching.model import Instance
+from bench.french_towns import TOWNS
 
 LANGUAGES = ("en", "es", "ar", "ro", "bg", "zh", "ru", "pt", "bin", "pcm", "sq", "vi")
 FORMS = ("sexual", "labour", "domestic", "criminality", "begging")
@@ -143,7 +143,7 @@ def reference(inst: Instance, time_limit: float) -> tuple[str, int, int, float]:
     )
     x = np.round(second.x if second.x is not None else first.x)
     status = "optimal" if first.status == 0 and second.status == 0 else "time_limit"
-    return status, int(round(pri @ x)), int(round(cost @ x)), time.perf_counter() - began
+    return status, round(float(pri @ x)), round(float(cost @ x)), time.perf_counter() - began
 
 
 ROWS: list[tuple[str, ...]] = []
@@ -175,14 +175,26 @@ def bench_rank(points: dict[str, np.ndarray], seed: int) -> None:
     t = time.perf_counter()
     Explainer(rank_context(one)).rank(0, explain=True)
     alone = time.perf_counter() - t
-    row("rank 1 of 100 x 1000", "rank (prices cached)", float(np.median(times)), "-", "-", "-",
-        f"goal < 0.020 s; queue prices + matrices {setup:.3f} s once")
+    row(
+        "rank 1 of 100 x 1000",
+        "rank (prices cached)",
+        float(np.median(times)),
+        "-",
+        "-",
+        "-",
+        f"goal < 0.020 s; queue prices + matrices {setup:.3f} s once",
+    )
     row("rank 1 x 1000", "prepare+prices+rank", alone, "-", "-", "-", "from scratch, one request")
 
 
 def bench_solve(
-    label: str, spec: tuple[int, int, float, float], limit: float, ref_limit: float | None,
-    points: dict[str, np.ndarray], seed: int, goal: str,
+    label: str,
+    spec: tuple[int, int, float, float],
+    limit: float,
+    ref_limit: float | None,
+    points: dict[str, np.ndarray],
+    seed: int,
+    goal: str,
 ) -> None:
     n, m, fam, lnk = spec
     problem = parse_problem(make_problem(n, m, fam, lnk, seed))
@@ -190,13 +202,27 @@ def bench_solve(
     plan = solve(problem, departement_points=points, time_limit=limit)
     total = time.perf_counter() - began
     gap = plan.gap.get("priority", 0.0)
-    row(label, plan.method, total, plan.placed_priority, plan.total_cost,
-        f"proven {100 * gap:.3f}%", f"{plan.status}; {goal}")
+    row(
+        label,
+        plan.method,
+        total,
+        plan.placed_priority,
+        plan.total_cost,
+        f"proven {100 * gap:.3f}%",
+        f"{plan.status}; {goal}",
+    )
     if ref_limit is None:
         return
     status, pri, cost, secs = reference(plan.instance, ref_limit)
-    row(label, "reference milp", secs, pri, cost, gap_to(pri, plan.placed_priority),
-        f"{status} (limit {ref_limit:g} s/stage); gap column: engine vs reference")
+    row(
+        label,
+        "reference milp",
+        secs,
+        pri,
+        cost,
+        gap_to(pri, plan.placed_priority),
+        f"{status} (limit {ref_limit:g} s/stage); gap column: engine vs reference",
+    )
 
 
 def main() -> None:
@@ -207,14 +233,22 @@ def main() -> None:
     points = departement_points()
     print("size  method  seconds  placed_priority  total_cost  gap  note")
     bench_rank(points, 1)
-    bench_solve("100 x 100 families+links", (100, 100, 0.3, 0.1), 10.0, ref, points, 2,
-                "goal: proven optimal < 0.5 s")
-    bench_solve("1000 x 1000 single", (1000, 1000, 0.0, 0.0), 60.0, ref, points, 3,
-                "exact assignment")
-    bench_solve("1000 x 400 families", (1000, 400, 0.3, 0.0), 4.5, ref, points, 4,
-                "goal: within 0.1% in < 5 s")
-    bench_solve("10000 x 2000 single", (10000, 2000, 0.0, 0.0), 60.0,
-                None if args.quick else ref, points, 5, "goal: exact < 10 s")
+    bench_solve(
+        "100 x 100 families+links", (100, 100, 0.3, 0.1), 10.0, ref, points, 2, "goal: proven optimal < 0.5 s"
+    )
+    bench_solve("1000 x 1000 single", (1000, 1000, 0.0, 0.0), 60.0, ref, points, 3, "exact assignment")
+    bench_solve(
+        "1000 x 400 families", (1000, 400, 0.3, 0.0), 4.5, ref, points, 4, "goal: within 0.1% in < 5 s"
+    )
+    bench_solve(
+        "10000 x 2000 single",
+        (10000, 2000, 0.0, 0.0),
+        60.0,
+        None if args.quick else ref,
+        points,
+        5,
+        "goal: exact < 10 s",
+    )
     print()
     print("| size | method | seconds | placed priority | total cost | gap | note |")
     print("|---|---|---|---|---|---|---|")
