@@ -201,7 +201,7 @@ def bench_solve(
     began = time.perf_counter()
     plan = solve(problem, departement_points=points, time_limit=limit)
     total = time.perf_counter() - began
-    gap = plan.gap.get("priority", 0.0)
+    gap = plan.gap.get("priority") or 0.0
     row(
         label,
         plan.method,

@@ -35,7 +35,7 @@ class Plan:
     placed_priority: int
     total_cost: int
     seconds: float
-    gap: dict[str, float] = field(default_factory=dict)
+    gap: dict[str, float | None] = field(default_factory=dict)
 
     def shelter_id(self, i: int) -> str | None:
         j = int(self.shelter[i])
@@ -62,7 +62,8 @@ def solve(
     began = time.perf_counter()
     inst = instance if instance is not None else prepare(problem, weights, departement_points)
     n = len(inst.size)
-    status, gap = "optimal", {"priority": 0.0, "cost": 0.0}
+    status = "optimal"
+    gap: dict[str, float | None] = {"priority": 0.0, "cost": 0.0}
     used = "assignment"
     unit_shelter: IntArray | None = None
     if method not in ("auto", "mip"):

@@ -134,3 +134,24 @@ def test_unknown_request_in_index() -> None:
     with pytest.raises(KeyError):
         parse_problem(_example()).request_index("R99")
     assert issubclass(ProblemError, ValueError)
+
+
+def test_pruned_program_is_feasible_and_bounded() -> None:
+    from abri.matching.mip import solve_mip
+
+    p = parse_problem(_example())
+    plan = solve(p)
+    inst = plan.instance
+    mp = solve_mip(
+        inst.unit_eligible,
+        inst.unit_cost,
+        inst.unit_priority,
+        inst.unit_size,
+        inst.places,
+        prune_above=0,
+    )
+    placed = int(inst.unit_priority[mp.shelter >= 0].sum())
+    assert placed <= mp.priority_bound
+    assert mp.priority_gap == (mp.priority_bound - placed) / mp.priority_bound
+    assert placed == plan.placed_priority  # the example is small: the bound is reached
+    assert mp.cost_gap is None
