@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "abri.audit",
     "abri.network",
     "abri.referrals",
+    "abri.search",
 ]
 if ENVIRONMENT == "test":
     # A model with every kind of encrypted field, for the encryption tests only.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("abri.audit.urls")),
     path("", include("abri.network.urls")),
     path("", include("abri.referrals.urls")),
+    path("", include("abri.search.urls")),
     path("webauthn/", include((passkeys.urlpatterns, "otp_webauthn"))),
 ]
 

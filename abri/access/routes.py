@@ -104,6 +104,11 @@ ROUTES: dict[str, Rule] = {
     "referrals:attachment": Rule(
         roles=COORDINATION | {REFERRER}, obj="attachment", any_organisation=COORDINATION
     ),
+    # The placement engine's pages: coordinators only; referrers never see a shelter.
+    "search:find": Rule(roles=COORDINATION, obj="request", any_organisation=COORDINATION, get_status=302),
+    "search:plan": Rule(roles=COORDINATION),
+    "search:weights": Rule(roles=COORDINATION),
+    "search:weights_edit": Rule(roles=ADMINISTRATION),
     "referrals:person_export": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
     "referrals:person_erase": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
 }

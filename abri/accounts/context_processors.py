@@ -16,6 +16,7 @@ NAVIGATION: list[tuple[str, Any]] = [
     ("home", _("Home")),
     ("referrals:worklist", _("Requests")),
     ("referrals:mine", _("My requests")),
+    ("search:plan", _("Plan")),
     ("network:board", _("Network")),
     ("network:my_shelters", _("My shelters")),
     ("network:capacity", _("Capacity")),
