@@ -12,9 +12,11 @@ prints sizes, methods, seconds, placed priority, total cost and the gap to the r
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import sys
 import time
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import numpy as np
@@ -146,6 +148,31 @@ def reference(inst: Instance, time_limit: float) -> tuple[str, int, int, float]:
     return status, round(float(pri @ x)), round(float(cost @ x)), time.perf_counter() - began
 
 
+def _reference_child(inst: Instance, time_limit: float, out: Any) -> None:
+    out.put(reference(inst, time_limit))
+
+
+def reference_guarded(inst: Instance, time_limit: float) -> tuple[str, int, int, float]:
+    """The reference in a child process, killed if it overruns its limits.
+
+    HiGHS does not check its time limit in every phase (presolve of a large model); the child
+    keeps one slow reference from stalling the whole benchmark.
+    """
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_reference_child, args=(inst, time_limit, queue))
+    began = time.perf_counter()
+    child.start()
+    deadline = 2 * time_limit + 60
+    try:
+        return queue.get(timeout=deadline)  # type: ignore[no-any-return]
+    except Empty:
+        child.terminate()
+        return "killed", 0, 0, time.perf_counter() - began
+    finally:
+        child.join(5)
+
+
 ROWS: list[tuple[str, ...]] = []
 
 
@@ -213,7 +240,11 @@ def bench_solve(
     )
     if ref_limit is None:
         return
-    status, pri, cost, secs = reference(plan.instance, ref_limit)
+    status, pri, cost, secs = reference_guarded(plan.instance, ref_limit)
+    if status in ("no_solution", "killed"):
+        what = "no solution" if status == "no_solution" else "still running, stopped"
+        row(label, "reference milp", secs, "-", "-", "-", f"{what} (limit {ref_limit:g} s/stage)")
+        return
     row(
         label,
         "reference milp",
