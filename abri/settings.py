@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "abri.network",
     "abri.referrals",
     "abri.search",
+    "abri.placements",
 ]
 if ENVIRONMENT == "test":
     # A model with every kind of encrypted field, for the encryption tests only.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("abri.network.urls")),
     path("", include("abri.referrals.urls")),
     path("", include("abri.search.urls")),
+    path("", include("abri.placements.urls")),
     path("webauthn/", include((passkeys.urlpatterns, "otp_webauthn"))),
 ]
 

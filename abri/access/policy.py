@@ -145,3 +145,37 @@ def attachments_for_user(user: Any) -> models.QuerySet[Any]:
     from abri.referrals.models import Attachment
 
     return Attachment.objects.select_related("request__person").filter(request__in=requests_for_user(user))
+
+
+def proposals_for_user(user: Any) -> models.QuerySet[Any]:
+    """Coordinators see every proposal; shelter staff those addressed to their shelters."""
+    from abri.placements.models import Proposal
+
+    role = role_of(user)
+    if role in COORDINATION:
+        return Proposal.objects.all()
+    if role == SHELTER_STAFF:
+        return Proposal.objects.filter(shelter__operator_id=user.organisation_id)
+    return Proposal.objects.none()
+
+
+def stays_for_user(user: Any) -> models.QuerySet[Any]:
+    """Coordinators see every stay; shelter staff their residents."""
+    from abri.placements.models import Stay
+
+    role = role_of(user)
+    if role in COORDINATION:
+        return Stay.objects.all()
+    if role == SHELTER_STAFF:
+        return Stay.objects.filter(shelter__operator_id=user.organisation_id)
+    return Stay.objects.none()
+
+
+def disclosed_shelter(request: Any) -> Any:
+    """The shelter a coordinator disclosed to the referrer for this request, if any."""
+    from abri.placements.models import Disclosure
+
+    disclosure = (
+        Disclosure.objects.filter(request=request).select_related("shelter").order_by("-created_at").first()
+    )
+    return disclosure.shelter if disclosure else None

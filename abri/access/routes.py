@@ -109,6 +109,24 @@ ROUTES: dict[str, Rule] = {
     "search:plan": Rule(roles=COORDINATION),
     "search:weights": Rule(roles=COORDINATION),
     "search:weights_edit": Rule(roles=ADMINISTRATION),
+    # Placements. Proposals and stays: coordinators, and the staff of the shelter concerned.
+    "placements:propose": Rule(
+        roles=COORDINATION, obj="request", any_organisation=COORDINATION, get_status=405
+    ),
+    "placements:disclose": Rule(roles=COORDINATION, obj="request", any_organisation=COORDINATION),
+    "placements:inbox": Rule(roles=COORDINATION | {SHELTER_STAFF}),
+    "placements:residents": Rule(roles=COORDINATION | {SHELTER_STAFF}),
+    "placements:proposal": Rule(
+        roles=COORDINATION | {SHELTER_STAFF}, obj="proposal", any_organisation=COORDINATION
+    ),
+    "placements:proposal_action": Rule(
+        roles=COORDINATION | {SHELTER_STAFF}, obj="proposal", any_organisation=COORDINATION, get_status=405
+    ),
+    "placements:stay": Rule(roles=COORDINATION | {SHELTER_STAFF}, obj="stay", any_organisation=COORDINATION),
+    "placements:stay_action": Rule(
+        roles=COORDINATION | {SHELTER_STAFF}, obj="stay", any_organisation=COORDINATION, get_status=405
+    ),
+    "placements:notifications": Rule(roles=EVERY_ROLE),
     "referrals:person_export": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
     "referrals:person_erase": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
 }

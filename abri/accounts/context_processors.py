@@ -18,11 +18,13 @@ NAVIGATION: list[tuple[str, Any]] = [
     ("referrals:mine", _("My requests")),
     ("search:plan", _("Plan")),
     ("network:board", _("Network")),
+    ("placements:inbox", _("Proposals and residents")),
     ("network:my_shelters", _("My shelters")),
     ("network:capacity", _("Capacity")),
     ("network:directory", _("Directory")),
     ("accounts:organisation_list", _("Organisations")),
     ("audit:event_list", _("Audit trail")),
+    ("placements:notifications", _("Notifications")),
     ("accounts:security", _("My security")),
 ]
 
@@ -35,6 +37,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = []
     for name, label in NAVIGATION:
         rule = rule_for(name)
+        if name == "placements:inbox" and role != "shelter_staff":
+            continue  # coordinators follow proposals from each request's page
         if name == "network:capacity" and role != "observer":
             continue  # coordinators read the same figures on the network board
         if rule is not None and role in rule.roles:

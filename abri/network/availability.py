@@ -1,9 +1,9 @@
 """The one answer to "how many places are free at this shelter at this time?".
 
 Every page, export and the placement engine's adapter ask here, never count for themselves.
-Free places = places dedicated to the network − places declared unavailable on that day. The
-placements (holds of pending proposals, stays) are subtracted here too once they exist, so
-that this stays the single definition.
+Free places = places dedicated to the network − places declared unavailable on that day −
+places taken by placements (held by proposals, occupied by stays; the counter that
+``abri.placements.capacity`` keeps under a row lock).
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from abri.network.models import Shelter, Unavailability
 class Availability:
     dedicated: int
     unavailable: int
+    taken: int = 0  # held by pending proposals and occupied by stays (abri.placements)
 
     @property
     def free(self) -> int:
-        # Unavailability is capped when declared, but the dedicated count may drop later:
-        # never show a negative number of free places.
-        return max(0, self.dedicated - self.unavailable)
+        # The dedicated count may drop after places were taken: never show a negative number.
+        return max(0, self.dedicated - self.unavailable - self.taken)
 
 
 def _day(at: datetime.datetime | datetime.date | None) -> datetime.date:
@@ -57,7 +57,9 @@ def availability_by_shelter(
     )
     return {
         s.pk: Availability(
-            dedicated=s.dedicated_places if s.is_active else 0, unavailable=unavailable.get(s.pk, 0) or 0
+            taken=s.places_taken,
+            dedicated=s.dedicated_places if s.is_active else 0,
+            unavailable=unavailable.get(s.pk, 0) or 0,
         )
         for s in shelters
     }

@@ -39,6 +39,9 @@ class Shelter(BaseModel):
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Places held by proposals and occupied by stays. Written only by abri.placements.capacity,
+    # under a row lock; the constraint below makes overbooking impossible even for a bug.
+    places_taken = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["region", "departement", "name"]
@@ -48,6 +51,10 @@ class Shelter(BaseModel):
             models.UniqueConstraint(fields=["operator", "name"], name="shelter_unique_name_per_operator"),
             models.CheckConstraint(
                 condition=models.Q(dedicated_places__lte=50), name="shelter_places_realistic"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(places_taken__lte=models.F("dedicated_places")),
+                name="shelter_never_overbooked",
             ),
         ]
 

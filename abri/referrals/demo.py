@@ -94,6 +94,7 @@ PATHS = {
     Status.DECLINED: ["start_assessment", "decline"],
     Status.REDIRECTED: ["start_assessment", "redirect"],
     Status.CLOSED: ["start_assessment", "accept", "start_search", "close"],
+    Status.IN_STAY: ["start_assessment", "accept", "start_search"],
 }
 REASONS = {
     "request_information": "Pouvez-vous préciser les zones où le réseau est présent ?",
@@ -119,6 +120,8 @@ def build_demo_requests(*, rng: random.Random, count: int = 300) -> int:
         actor = referrers[rng.randrange(len(referrers))]
         is_open = index >= count - 25
         target = OPEN_STATES[index % len(OPEN_STATES)] if is_open else _weighted(rng, PAST_OUTCOMES)
+        if target == Status.CLOSED and days_ago < 150:
+            target = Status.IN_STAY  # recent placements are still living at their shelter
         _file(rng, actor, coordinator, target, submitted_at, draft=(index % 60 == 59))
         created += 1
     return created
@@ -205,10 +208,20 @@ def _file(
         },
     )
     req = services.request_submit(actor=actor, request=req)
+    placed = target in (Status.CLOSED, Status.IN_STAY)
     for step in PATHS[Status(target)]:
+        if placed and step == "close":
+            continue  # closed by the stay's exit below
         req = services.request_transition(
             actor=coordinator, request=req, name=step, reason=REASONS.get(step, "")
         )
+    if placed:
+        from abri.placements.demo import backdate_placement, place
+
+        finish = "in_stay" if target == Status.IN_STAY else ("incident" if rng.random() < 0.05 else "exit")
+        place(rng=rng, request=req, coordinator=coordinator, finish=finish)
+        backdate_placement(req, submitted_at, stay_days=rng.randint(30, 300))
+        req = Request.objects.get(pk=req.pk)
     # Demo history only: move the timeline back to when it happened.
     offset = timezone.now() - submitted_at
     Request.objects.filter(pk=req.pk).update(

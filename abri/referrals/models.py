@@ -26,6 +26,9 @@ class Status(models.TextChoices):
     REDIRECTED = "redirected", _("Redirected elsewhere")
     DECLINED = "declined", _("Declined")
     SEARCHING = "searching", _("Searching for a place")
+    PLACE_FOUND = "place_found", _("Place found")
+    TRAVELLING = "travelling", _("Travelling")
+    IN_STAY = "in_stay", _("Sheltered")
     CLOSED = "closed", _("Closed")
 
 
@@ -118,6 +121,8 @@ class Request(BaseModel):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
     linked_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Shelters never to propose again (the previous placement after an incident).
+    avoid_shelters = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-created_at"]
@@ -169,7 +174,10 @@ class RequestEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None for what the system does by itself (an expired proposal).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=32)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)

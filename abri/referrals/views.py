@@ -232,6 +232,21 @@ def _profile_context(req: Request) -> dict[str, Any]:
     }
 
 
+def _placement_context(req: Request, role: str | None) -> dict[str, Any]:
+    """What each side may see of the placement: coordinators everything; the referrer the
+    departure side of the journey and, only if a coordinator disclosed it, the shelter."""
+    from abri.access.policy import disclosed_shelter
+    from abri.placements.models import HOLDING, Proposal, Transfer
+
+    if role in COORDINATION:
+        proposals = list(
+            Proposal.objects.filter(request=req).select_related("shelter").order_by("-created_at")
+        )
+        return {"proposals": proposals, "stays": list(req.stays.select_related("shelter"))}
+    transfer = Transfer.objects.filter(proposal__request=req, proposal__status__in=HOLDING).first()
+    return {"departure": transfer, "disclosed": disclosed_shelter(req)}
+
+
 def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
     """The whole request on one page: profile, danger zones, consent, messages, timeline, actions."""
     req = _get_request(request, pk)
@@ -258,6 +273,7 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
             ).select_related("other__person", "other__referrer")
             if role in COORDINATION
             else [],
+            **_placement_context(req, role),
             "zone_departements": sorted({z.departement for z in zones}),
             "zone_regions": sorted({geography.region_of(z.departement).name for z in zones if z.departement}),
         }

@@ -74,7 +74,9 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
-OPEN_STATUSES = frozenset({S.SUBMITTED, S.IN_ASSESSMENT, S.INFO_REQUESTED, S.ACCEPTED, S.SEARCHING})
+OPEN_STATUSES = frozenset(
+    {S.SUBMITTED, S.IN_ASSESSMENT, S.INFO_REQUESTED, S.ACCEPTED, S.SEARCHING, S.PLACE_FOUND, S.TRAVELLING}
+)
 
 # What is expected next, and of whom: the worklist's "next action" column.
 NEXT_ACTION = {
@@ -84,6 +86,9 @@ NEXT_ACTION = {
     S.INFO_REQUESTED: _("Waiting for the field worker's answer"),
     S.ACCEPTED: _("Start the search for a shelter"),
     S.SEARCHING: _("Find a shelter and propose"),
+    S.PLACE_FOUND: _("Interview, then book the journey"),
+    S.TRAVELLING: _("Check the arrival"),
+    S.IN_STAY: _("Follow the stay"),
     S.REDIRECTED: _("Close the request"),
     S.DECLINED: _("Close the request"),
     S.CLOSED: _("Nothing: closed"),
@@ -97,6 +102,9 @@ REFERRER_WORD = {
     S.INFO_REQUESTED: _("your answer is needed"),
     S.ACCEPTED: _("accepted"),
     S.SEARCHING: _("searching"),
+    S.PLACE_FOUND: _("place found"),
+    S.TRAVELLING: _("travelling"),
+    S.IN_STAY: _("arrived"),
     S.REDIRECTED: _("redirected"),
     S.DECLINED: _("declined"),
     S.CLOSED: _("closed"),

@@ -93,6 +93,7 @@ def build(requests: list[Request], shelters: models.QuerySet[Shelter] | None = N
     shelter_list = list((shelters if shelters is not None else Shelter.objects.all()).filter(is_active=True))
     free = availability_by_shelter(shelter_list)
     now = timezone.now()
+    shelter_ids = {str(s.pk) for s in shelter_list}
     problem: dict[str, Any] = {
         "version": 1,
         "min_distance_km": weight_set.min_distance_km,
@@ -126,7 +127,7 @@ def build(requests: list[Request], shelters: models.QuerySet[Shelter] | None = N
                 "exploitation_form": (r.person.exploitation_forms or [None])[0],
                 "danger_zones": _zones(r),
                 "min_distance_km": r.min_distance_km,
-                "avoid_shelters": [],
+                "avoid_shelters": [x for x in r.avoid_shelters if x in shelter_ids],
                 "linked_with": [],
             }
             for r in requests

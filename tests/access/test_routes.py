@@ -7,6 +7,7 @@ object of the user's own organisation and one of another organisation.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from abri.access.roles import EVERY_ROLE
 from abri.access.routes import ROUTES
 from tests.conftest import Network, sign_in
+from tests.network.factories import make_shelter
 
 
 def iter_routes(resolver: URLResolver | None = None, namespace: str = "") -> list[tuple[str, URLPattern]]:
@@ -58,7 +60,6 @@ def _user_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
 
 def _shelter(network: Network, side: str) -> Any:
     from abri.network.models import Shelter
-    from tests.network.factories import make_shelter
 
     operator = network.org("shelter_operator", side)
     return Shelter.objects.filter(operator=operator).first() or make_shelter(network, operator)
@@ -99,6 +100,33 @@ def _attachment_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]
     return {"pk": make_attachment(network, side=side).pk}
 
 
+def _proposal(network: Network, side: str, *, arrive: bool = False) -> Any:
+    from abri.placements import services
+    from tests.placements.factories import searching_request
+
+    operator = network.org("shelter_operator", side)
+    shelter = make_shelter(
+        network, operator, 4, dedicated_places=3, max_children=2, name=f"CHRS Route {uuid.uuid4().hex[:8]}"
+    )
+    (proposal,) = services.proposals_create(
+        actor=network.user("coordinator"), request=searching_request(network), shelters=[shelter]
+    )
+    if arrive:
+        staff = network.user("shelter_staff", side)
+        services.proposal_agree(actor=staff, proposal=proposal)
+        services.interview_confirm(actor=staff, proposal=proposal)
+        return services.arrival_confirm(actor=staff, proposal=proposal)
+    return proposal
+
+
+def _proposal_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"pk": _proposal(network, side).pk}
+
+
+def _stay_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"pk": _proposal(network, side, arrive=True).pk}
+
+
 def _invitation_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
     return {"token": "not-a-valid-token"}
 
@@ -113,6 +141,8 @@ OBJECT_KWARGS: dict[str, Callable[[Network, Any, str], dict[str, Any]]] = {
     "request_step": _request_step_kwargs,
     "person": _person_kwargs,
     "attachment": _attachment_kwargs,
+    "proposal": _proposal_kwargs,
+    "stay": _stay_kwargs,
 }
 
 # Public object routes answer for an unknown object with their own page, whatever the visitor.
