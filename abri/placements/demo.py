@@ -28,9 +28,7 @@ OUTCOMES = [
 
 
 def _staff(shelter: Shelter) -> User:
-    return (
-        User.objects.filter(organisation_id=shelter.operator_id, is_active=True).order_by("username").first()
-    )
+    return User.objects.filter(organisation_id=shelter.operator_id, is_active=True).order_by("username")[0]
 
 
 def _candidates(request: Request, size: int) -> list[Shelter]:
