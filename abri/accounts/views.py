@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -74,7 +75,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             services.session_register(user=user, session_key=request.session.session_key or "")
             audit_record(action="login.password", actor=user, target=user, request=request)
             target = "accounts:verify" if services.has_second_factor(user) else "accounts:enrol"
-            query = f"?next={request.POST['next']}" if request.POST.get("next") else ""
+            query = f"?{urlencode({'next': request.POST['next']})}" if request.POST.get("next") else ""
             return HttpResponseRedirect(reverse(target) + query)
     return render(
         request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}, status=200

@@ -139,9 +139,15 @@ def _fields(obj: Any, path: str, required: Sequence[str], optional: Sequence[str
     return obj
 
 
+# Far above any real network, and small enough that sums stay exact in int64 and float64.
+MAX_INT = 1_000_000
+
+
 def _int(value: Any, path: str, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ProblemError(path, f"must be an integer >= {minimum}")
+    if value > MAX_INT:
+        raise ProblemError(path, f"must be at most {MAX_INT}")
     return value
 
 

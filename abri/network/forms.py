@@ -49,6 +49,7 @@ class ShelterForm(forms.Form):
     departement = forms.ChoiceField(label=_("Département"))
     address = forms.CharField(
         label=_("Address"),
+        max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text=_("Stored encrypted; shown only to coordinators and your own staff."),

@@ -107,3 +107,33 @@ def capacity_by_region() -> list[RegionCount]:
 
 def kind_counts(organisations: models.QuerySet[Any]) -> Counter[str]:
     return Counter(organisations.values_list("kind", flat=True))
+
+
+SMALL_COUNT = 10
+
+
+def suppress_small_counts(
+    regions: list[RegionCount],
+    columns: tuple[str, ...] = ("shelters", "dedicated", "free"),
+    threshold: int = SMALL_COUNT,
+) -> list[dict[str, Any]]:
+    """Observers' figures: counts from 1 to threshold-1 hidden (None), with secondary suppression.
+
+    When a column has exactly one hidden cell, the next smallest cell is hidden too, so that the
+    published total cannot give the hidden one back by subtraction.
+    """
+    rows: list[dict[str, Any]] = [
+        {"code": r.code, "name": r.name, **{c: getattr(r, c) for c in columns}} for r in regions
+    ]
+    for column in columns:
+        hidden = [row for row in rows if 0 < row[column] < threshold]
+        for row in hidden:
+            row[column] = None
+        if len(hidden) == 1:
+            visible = sorted(
+                (row for row in rows if row[column] is not None and row[column] > 0),
+                key=lambda row: row[column],
+            )
+            if visible:
+                visible[0][column] = None
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from abri.access.policy import (
 )
 from abri.access.roles import COORDINATION, role_of
 from abri.accounts.models import OrganisationKind
+from abri.audit.services import audit_read
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error
 from abri.core.types import AuthedRequest
@@ -35,7 +37,7 @@ from abri.network.forms import (
     UnavailabilityForm,
 )
 from abri.network.map import MapPoint, france_map_svg
-from abri.network.selectors import BoardFilters, capacity_by_region, network_board
+from abri.network.selectors import BoardFilters, capacity_by_region, network_board, suppress_small_counts
 
 
 def board_view(request: AuthedRequest) -> HttpResponse:
@@ -69,12 +71,15 @@ def board_view(request: AuthedRequest) -> HttpResponse:
 
 def capacity_view(request: AuthedRequest) -> HttpResponse:
     """Counts per région only: what observers see of the network."""
-    regions = capacity_by_region()
+    regions: Any = capacity_by_region()
     totals = {
         "shelters": sum(r.shelters for r in regions),
         "dedicated": sum(r.dedicated for r in regions),
         "free": sum(r.free for r in regions),
     }
+    if role_of(request.user) not in COORDINATION:
+        # Observers: small counts hidden, with secondary suppression (SECURITY.md bar 15).
+        regions = suppress_small_counts(regions)
     return render(request, "network/capacity.html", {"regions": regions, "totals": totals})
 
 
@@ -106,6 +111,7 @@ def _detail_context(
 
 def shelter_detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
     shelter = get_for_user(shelters_for_user(request.user), pk, user=request.user, request=request)
+    audit_read(actor=request.user, target=shelter, fields=["address"], request=request)
     return render(request, "network/shelter_detail.html", _detail_context(request, shelter))
 
 
@@ -130,6 +136,14 @@ def shelter_edit_view(request: AuthedRequest, pk: str) -> HttpResponse:
     return render(request, "network/shelter_form.html", {"form": form, "shelter": shelter})
 
 
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def shelter_create_view(request: AuthedRequest) -> HttpResponse:
     operators = organisations_for_user(request.user).filter(
         kind=OrganisationKind.SHELTER_OPERATOR, is_active=True
@@ -137,7 +151,7 @@ def shelter_create_view(request: AuthedRequest) -> HttpResponse:
     form = ShelterForm(request.POST or None)
     operator_id = request.POST.get("operator", "")
     if request.method == "POST" and form.is_valid():
-        operator = operators.filter(pk=operator_id).first() if operator_id else None
+        operator = operators.filter(pk=operator_id).first() if _is_uuid(operator_id) else None
         if operator is None:
             form.add_error(None, _("Choose the operator organisation."))
         else:
@@ -279,7 +293,11 @@ def import_view(request: AuthedRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         data = upload.read(io.MAX_BYTES + 1)
         importer = io.import_shelters if form.cleaned_data["what"] == "shelters" else io.import_organisations
-        report = importer(actor=request.user, data=data, filename=upload.name, request=request)
+        try:
+            report = importer(actor=request.user, data=data, filename=upload.name, request=request)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            return render(request, "network/import.html", {"form": form, "report": None}, status=400)
         if report.ok:
             messages.success(request, _("%(count)s lines imported.") % {"count": report.created})
             return redirect(

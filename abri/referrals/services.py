@@ -179,13 +179,31 @@ def request_save_situation(*, actor: User, request: Request, data: dict[str, Any
     towns = []
     for name in [t.strip() for t in str(data.get("danger_towns") or "").split("\n") if t.strip()]:
         label, _sep, dep = name.partition("(")
+        code = dep.strip(" )") or None
         try:
-            matches = geography.find_communes(label.strip(), departement=dep.strip(" )") or None, limit=1)
+            matches = geography.find_communes(label.strip(), departement=code, limit=10)
         except KeyError:  # an unknown département code in the parentheses
             matches = []
+        exact = [m for m in matches if geography.normalise(m.name) == geography.normalise(label.strip())]
+        matches = exact or matches[:1]
         if not matches:
             raise DomainError(
                 _("Unknown town: %(town)s. Write it as “Town (département)”.") % {"town": name},
+                field="danger_towns",
+            )
+        if code is None and len({m.departement for m in matches}) > 1:
+            # Several towns bear this name (Saint-Denis 93 and 974): a wrong guess would measure the
+            # distance from the wrong place, so ask.
+            raise DomainError(
+                _(
+                    "Several towns are called %(town)s (départements %(codes)s): add the département, "
+                    "for example “%(town)s (%(first)s)”."
+                )
+                % {
+                    "town": matches[0].name,
+                    "codes": ", ".join(sorted({m.departement for m in matches})),
+                    "first": matches[0].departement,
+                },
                 field="danger_towns",
             )
         towns.append(matches[0])
@@ -241,10 +259,15 @@ def request_save_consent(*, actor: User, request: Request, data: dict[str, Any])
             _("The person must have agreed: nothing happens without their consent."), field="confirmed"
         )
     obtained_at = data.get("obtained_at")
-    if not isinstance(obtained_at, datetime.datetime) or obtained_at > timezone.now() + datetime.timedelta(
-        minutes=5
+    if (
+        not isinstance(obtained_at, datetime.datetime)
+        or obtained_at < timezone.now() - datetime.timedelta(days=365)
+        or obtained_at > timezone.now() + datetime.timedelta(minutes=5)
     ):
-        raise DomainError(_("Give when the consent was obtained (not in the future)."), field="obtained_at")
+        raise DomainError(
+            _("Give when the consent was obtained: within the last year, not in the future."),
+            field="obtained_at",
+        )
     if not str(data.get("obtained_by") or "").strip():
         raise DomainError(_("Say who obtained the consent."), field="obtained_by")
     if data.get("language") not in LANGUAGE_CODES:
@@ -535,6 +558,16 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
                 }
                 if consent
                 else None,
+                "attachments": [
+                    {
+                        "kind": a.kind,
+                        "type": a.content_type,
+                        "size": a.size,
+                        "added": a.created_at.isoformat(),
+                        "file": a.download_name,
+                    }
+                    for a in request.attachments.all()
+                ],
                 "messages": [
                     {"at": m.created_at.isoformat(), "from_coordination": m.from_coordination, "body": m.body}
                     for m in request.messages.all()
@@ -571,6 +604,8 @@ def _erase_identity(person: Person) -> None:
         for message in request.messages.all():
             message.body = str(_("(erased)"))
             message.save(update_fields=["body", "updated_at"])
+        # Documents (identity papers, photos, medical letters) go entirely.
+        request.attachments.all().delete()
 
 
 RETENTION_DAYS = 2 * 365

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from abri.access.policy import attachments_for_user, get_for_user, persons_for_user, requests_for_user
@@ -39,12 +40,12 @@ from abri.referrals.selectors import worklist
 from abri.referrals.workflow import OPEN_STATUSES, REFERRER_WORD, allowed_transitions
 
 STEP_TITLES = {
-    1: _("The person"),
-    2: _("Who comes with them"),
-    3: _("Situation and danger zones"),
-    4: _("Needs and legal situation"),
-    5: _("Consent"),
-    6: _("Check and send"),
+    1: gettext_lazy("The person"),
+    2: gettext_lazy("Who comes with them"),
+    3: gettext_lazy("Situation and danger zones"),
+    4: gettext_lazy("Needs and legal situation"),
+    5: gettext_lazy("Consent"),
+    6: gettext_lazy("Check and send"),
 }
 
 

@@ -135,7 +135,7 @@ def plan_view(request: AuthedRequest) -> HttpResponse:
                         "sentence": _humanise(render_sentence(explainer.unplaced_reasons(i), lang), built),
                     }
                 )
-        context.update(plan=plan, weights=built.weights)
+        context.update(plan=plan, weights=built.weights, total=len(requests))
         audit_record(
             action="search.plan",
             actor=request.user,

@@ -125,3 +125,21 @@ def test_optional_request_fields() -> None:
     assert p.requests[0].min_distance_km is None
     assert p.requests[0].avoid_shelters == ()
     assert p.requests[0].linked_with == ()
+
+
+def test_huge_integers_are_refused_naming_the_field():
+    import json
+    from pathlib import Path
+
+    from abri.matching import ProblemError, parse_problem
+
+    example = json.loads(
+        (Path(__file__).resolve().parents[2] / "abri/matching/examples/example.json").read_text()
+    )
+    example["requests"][0]["priority"] = 10**30
+    try:
+        parse_problem(example)
+    except ProblemError as exc:
+        assert "requests[0].priority" in str(exc) and "at most" in str(exc)
+    else:
+        raise AssertionError("a priority of 10**30 was accepted")

@@ -45,12 +45,34 @@ def test_no_shelter_name_or_town_leaks_to_referrers_partners_or_observers(networ
             assert shelter.name not in html and "Lyon" not in html and shelter.operator.name not in html
 
 
-def test_observers_see_counts_per_region_only(network):
+def test_observers_see_counts_per_region_only_with_small_counts_hidden(network):
     make_shelter(network, network.org("shelter_operator"), dedicated_places=3)
     response = sign_in(Client(), network.user("observer")).get(reverse("network:capacity"))
     regions = response.context["regions"]
-    assert [(r.name, r.shelters, r.dedicated, r.free) for r in regions] == [("Bretagne", 1, 3, 3)]
-    assert "Rennes" not in response.content.decode()
+    assert [(r["name"], r["shelters"], r["dedicated"], r["free"]) for r in regions] == [
+        ("Bretagne", None, None, None)
+    ]
+    assert "Rennes" not in response.content.decode() and "&lt; 10" in response.content.decode()
+    # Coordinators see the figures.
+    coordinator = sign_in(Client(), network.user("coordinator")).get(reverse("network:capacity"))
+    assert [(r.name, r.shelters) for r in coordinator.context["regions"]] == [("Bretagne", 1)]
+
+
+def test_a_hidden_cell_cannot_be_recovered_from_the_total():
+    from abri.network.selectors import RegionCount, suppress_small_counts
+
+    regions = [
+        RegionCount("53", "Bretagne", 12, 30, 4),
+        RegionCount("84", "Auvergne", 25, 40, 15),
+        RegionCount("93", "PACA", 14, 20, 11),
+    ]
+    rows = suppress_small_counts(regions)
+    free = [row["free"] for row in rows]
+    # Bretagne's 4 is hidden, and so is the next smallest (PACA's 11): total - visible gives only a sum.
+    assert free.count(None) == 2 and free[1] == 15
+    for column in ("shelters", "dedicated", "free"):
+        hidden = [row[column] for row in rows].count(None)
+        assert hidden in (0, 2, 3)
 
 
 def test_shelter_address_is_encrypted_and_shown_to_own_staff(network):
@@ -91,3 +113,33 @@ def test_staff_edit_their_shelter_and_bad_input_names_the_field(network):
     assert bad.status_code == 200 and "commune" in bad.context["form"].errors
     bad = staff.post(url, {**base, "accepts_genders": []})
     assert "accepts_genders" in bad.context["form"].errors
+
+
+def test_bad_operator_and_forbidden_import_are_clear_errors_not_500(network):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    coordinator = sign_in(Client(), network.user("coordinator"))
+    response = coordinator.post(
+        reverse("network:shelter_create"),
+        {
+            "operator": "bad",
+            "name": "x",
+            "commune": "Paris",
+            "departement": "75",
+            "accepts_genders": ["F"],
+            "dedicated_places": "1",
+            "max_children": "0",
+        },
+    )
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    upload = SimpleUploadedFile("orgs.csv", b"name,kind\nX,referrer\n", content_type="text/csv")
+    response = coordinator.post(reverse("network:import"), {"what": "organisations", "file": upload})
+    assert response.status_code == 400 and response.context["form"].non_field_errors()
+
+
+def test_shelter_page_read_is_audited(network):
+    from abri.audit.models import AuditEvent
+
+    shelter = make_shelter(network, network.org("shelter_operator"))
+    sign_in(Client(), network.user("shelter_staff")).get(reverse("network:shelter_detail", args=[shelter.pk]))
+    assert AuditEvent.objects.filter(action="read.sensitive", object_id=str(shelter.pk)).exists()

@@ -278,3 +278,47 @@ def test_retention_anonymises_inactive_closed_files_only(network):
     assert Person.objects.get(pk=old_closed.person_id).first_name is None
     assert Person.objects.get(pk=old_open.person_id).first_name == "Aïcha"
     assert Person.objects.get(pk=recent_closed.person_id).first_name == "Aïcha"
+
+
+def test_an_ambiguous_danger_town_must_name_its_departement(network):
+    from abri.core.errors import DomainError
+    from abri.referrals import services as referral_services
+
+    referrer = network.user("referrer")
+    req = referral_services.request_create_draft(actor=referrer)
+    data = {
+        "urgency": "urgent",
+        "exploitation_forms": ["sexual"],
+        "danger_departements": [],
+        "danger_towns": "Saint-Denis",
+    }
+    with pytest.raises(DomainError) as info:
+        referral_services.request_save_situation(actor=referrer, request=req, data=data)
+    assert info.value.field == "danger_towns" and "93" in str(info.value.message)
+    referral_services.request_save_situation(
+        actor=referrer, request=req, data={**data, "danger_towns": "Saint-Denis (93)"}
+    )
+    assert req.danger_zones.get().departement == "93"
+
+
+def test_consent_dates_are_bounded(network):
+    req = make_request(network, submitted=False)
+    client = sign_in(Client(), network.user("referrer"))
+    for when in ("0001-01-01T00:00", "1900-01-01T00:00", "2999-01-01T00:00"):
+        response = client.post(
+            reverse("referrals:step", args=[req.pk, 5]),
+            {"confirmed": "on", "obtained_by": "Moi", "obtained_at": when, "language": "fr"},
+        )
+        assert response.status_code == 400 and "obtained_at" in response.context["form"].errors
+
+
+def test_erasure_deletes_the_documents_and_export_lists_them(network):
+    from abri.referrals.models import Attachment
+    from tests.referrals.factories import make_attachment
+
+    attachment = make_attachment(network)
+    client = sign_in(Client(), network.user("coordinator"))
+    data = client.get(reverse("referrals:person_export", args=[attachment.request.person_id])).json()
+    assert data["requests"][0]["attachments"][0]["kind"] == "identity"
+    client.post(reverse("referrals:person_erase", args=[attachment.request.person_id]), {"reason": "Demande"})
+    assert not Attachment.objects.exists()
