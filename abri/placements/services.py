@@ -241,6 +241,26 @@ def proposals_expire(*, now: datetime.datetime | None = None) -> int:
     return count
 
 
+REMIND_BEFORE = datetime.timedelta(hours=12)
+
+
+def proposals_remind(*, now: datetime.datetime | None = None) -> int:
+    """Remind shelters once of proposals whose deadline is less than 12 hours away."""
+    now = now or timezone.now()
+    due = Proposal.objects.filter(
+        status=P.PENDING, reminded_at__isnull=True, expires_at__gt=now, expires_at__lte=now + REMIND_BEFORE
+    ).select_related("shelter")
+    count = 0
+    for proposal in due:
+        with transaction.atomic():
+            if Proposal.objects.filter(pk=proposal.pk, reminded_at__isnull=True).update(reminded_at=now):
+                _notify_shelter(
+                    proposal.shelter, _("A proposal awaits your answer in Abri: its deadline is near.")
+                )
+                count += 1
+    return count
+
+
 def interview_schedule(
     *,
     actor: User,

@@ -237,3 +237,26 @@ def test_referrer_never_learns_the_shelter_unless_disclosed(network, shelters):
     client.post(reverse("placements:disclose", args=[req.pk]), {"reason": "Audience au tribunal de Rennes"})
     page = referrer.get(reverse("referrals:detail", args=[req.pk])).content.decode()
     assert own.name in page
+
+
+def test_near_deadlines_are_reminded_once(network, shelters, django_capture_on_commit_callbacks):
+    own, _other = shelters
+    (proposal,) = services.proposals_create(
+        actor=network.user("coordinator"), request=searching_request(network), shelters=[own]
+    )
+    staff = network.user("shelter_staff")
+    before = Notification.objects.filter(user=staff).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.proposals_remind(now=timezone.now()) == 0  # 24 hours left: not yet
+        soon = proposal.expires_at - datetime.timedelta(hours=2)
+        assert services.proposals_remind(now=soon) == 1
+        assert services.proposals_remind(now=soon) == 0  # once
+    assert Notification.objects.filter(user=staff).count() == before + 1
+
+
+def test_scheduler_runs_every_job_once(network, capsys):
+    from django.core.management import call_command
+
+    call_command("run_scheduler", "--once")
+    out = capsys.readouterr().out
+    assert "proposals expired" in out and "person files anonymised" in out

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Serve the application (gunicorn) and run the background task worker alongside."
+    help = "Serve the application (gunicorn) with the task worker and the periodic jobs alongside."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--host", default="127.0.0.1")
@@ -21,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         python = sys.executable
         worker = subprocess.Popen([python, "manage.py", "db_worker", "--interval", "2"])  # noqa: S603
+        scheduler = subprocess.Popen([python, "manage.py", "run_scheduler"])  # noqa: S603
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(f"Abri is served on http://{bind}/ (Ctrl+C stops it)")
         server = subprocess.Popen(  # noqa: S603
@@ -46,5 +47,6 @@ class Command(BaseCommand):
             server.send_signal(signal.SIGTERM)
             server.wait()
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            for helper in (worker, scheduler):
+                helper.terminate()
+                helper.wait(timeout=10)
