@@ -93,7 +93,9 @@ class UnavailabilityForm(forms.Form):
         max_length=200,
         help_text=_("For example: works, staff shortage, a place kept for a family."),
     )
-    ends_on = forms.DateField(label=_("Unavailable until"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label=_("Unavailable until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def clean_ends_on(self) -> datetime.date:
         value: datetime.date = self.cleaned_data["ends_on"]

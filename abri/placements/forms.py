@@ -32,14 +32,18 @@ class WithdrawForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    travel_date = forms.DateField(label=_("Travel date"), widget=forms.DateInput(attrs={"type": "date"}))
+    travel_date = forms.DateField(
+        label=_("Travel date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     travel_mode = forms.ChoiceField(label=_("Travel mode"), choices=TravelMode.choices)
     departure_place = forms.CharField(label=_("Departure station or place"), max_length=200)
     departure_time = forms.TimeField(
-        label=_("Departure time"), widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Departure time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     arrival_place = forms.CharField(label=_("Arrival station or place"), max_length=200)
-    arrival_time = forms.TimeField(label=_("Arrival time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    arrival_time = forms.TimeField(
+        label=_("Arrival time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     meeting_point = forms.CharField(label=_("Meeting point on arrival"), max_length=300)
     escort = forms.CharField(label=_("Escort"), max_length=150, required=False)
     grant_amount = forms.DecimalField(
@@ -57,7 +61,9 @@ class MissedArrivalForm(forms.Form):
 
 
 class ExitForm(forms.Form):
-    day = forms.DateField(label=_("Exit date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Exit date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ExitOutcome.choices)
     note = forms.CharField(
         label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})

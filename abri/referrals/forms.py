@@ -22,7 +22,9 @@ class PersonForm(forms.Form):
         help_text=_("Nicknames or names the exploiters use: they help to spot a person referred twice."),
     )
     birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     age = forms.IntegerField(
         label=_("Approximate age"),
