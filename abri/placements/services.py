@@ -141,7 +141,7 @@ def proposals_create(
             )
         if locked.status == Status.ACCEPTED:
             _set_status(locked, actor, "start_search", Status.SEARCHING)
-        _event(locked, actor, "proposed", locked.status, locked.status, str(len(created)))
+        _event(locked, actor, "proposed", locked.status, locked.status)
         audit_record(
             action="proposal.create",
             actor=actor,
@@ -438,7 +438,7 @@ def stay_exit(
         locked.ended_on, locked.exit_outcome, locked.exit_note = day, outcome, note.strip()
         locked.save(update_fields=["ended_on", "exit_outcome", "exit_note", "updated_at"])
         capacity.give_back_places(shelter_id=locked.shelter_id, places=locked.places)
-        _set_status(locked.request, actor, "exit", Status.CLOSED, outcome)
+        _set_status(locked.request, actor, "exit", Status.CLOSED)
         audit_record(
             action="stay.exit", actor=actor, target=locked, data={"outcome": outcome}, request=http_request
         )
@@ -479,7 +479,7 @@ def incident_report(
         request.avoid_shelters = sorted({*request.avoid_shelters, str(shelter.pk)})
         request.urgency = Urgency.IMMEDIATE
         request.save(update_fields=["avoid_shelters", "urgency", "updated_at"])
-        _set_status(request, actor, "incident", Status.SEARCHING, kind)
+        _set_status(request, actor, "incident", Status.SEARCHING)
         audit_record(
             action="incident.report", actor=actor, target=incident, data={"kind": kind}, request=http_request
         )
