@@ -260,3 +260,13 @@ def test_scheduler_runs_every_job_once(network, capsys):
     call_command("run_scheduler", "--once")
     out = capsys.readouterr().out
     assert "proposals expired" in out and "person files anonymised" in out
+
+
+def test_coordinator_home_shows_what_needs_them(network, shelters):
+    own, _other = shelters
+    coordinator = network.user("coordinator")
+    req = searching_request(network)
+    (proposal,) = services.proposals_create(actor=coordinator, request=req, shelters=[own])
+    services.proposal_refuse(actor=network.user("shelter_staff"), proposal=proposal, reason="no_place")
+    page = sign_in(Client(), coordinator).get(reverse("home"))
+    assert proposal in page.context["answers"]
