@@ -144,7 +144,11 @@ def attachments_for_user(user: Any) -> models.QuerySet[Any]:
     """Documents of the requests the user may see."""
     from abri.referrals.models import Attachment
 
-    return Attachment.objects.select_related("request__person").filter(request__in=requests_for_user(user))
+    visible = Attachment.objects.select_related("request__person").filter(request__in=requests_for_user(user))
+    if role_of(user) not in COORDINATION:
+        # A travel ticket names the arrival station: the referrer sees the departure side only.
+        visible = visible.exclude(kind=Attachment.Kind.TICKET)
+    return visible
 
 
 def proposals_for_user(user: Any) -> models.QuerySet[Any]:

@@ -106,6 +106,7 @@ def proposal_view(request: AuthedRequest, pk: str) -> HttpResponse:
             "withdraw_form": WithdrawForm(),
             "transfer_form": TransferForm(),
             "missed_form": MissedArrivalForm(),
+            "tickets": proposal.request.attachments.filter(kind="ticket") if is_coordinator else [],
         },
     )
 

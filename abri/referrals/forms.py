@@ -167,3 +167,10 @@ class WorklistFilterForm(forms.Form):
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of document"), choices=Attachment.Kind.choices)
     file = forms.FileField(label=_("File (PDF, JPEG or PNG, 5 MB at most)"))
+
+    def __init__(self, *args: Any, referrer: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if referrer:  # travel tickets are the coordinators'
+            self.fields["kind"].choices = [  # type: ignore[attr-defined]
+                c for c in Attachment.Kind.choices if c[0] != Attachment.Kind.TICKET
+            ]

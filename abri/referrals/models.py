@@ -217,6 +217,8 @@ class Attachment(BaseModel):
         LEGAL = "legal", _("Complaint or legal document")
         MEDICAL = "medical", _("Medical document")
         PHOTO = "photo", _("Photo")
+        # A ticket names the destination: coordinators only (abri.access.policy.attachments_for_user).
+        TICKET = "ticket", _("Travel ticket")
         OTHER = "other", _("Other document")
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="attachments")

@@ -687,6 +687,8 @@ def attachment_add(
         raise DomainError(_("You cannot add documents to this request."), code="forbidden")
     if kind not in Attachment.Kind.values:
         raise DomainError(_("Choose the kind of document."), field="kind")
+    if kind == Attachment.Kind.TICKET and role not in COORDINATION:
+        raise DomainError(_("Travel tickets are added by the coordinators."), field="kind")
     if request.attachments.count() >= MAX_ATTACHMENTS:
         raise DomainError(_("At most 20 documents per request."), field="file")
     try:

@@ -269,6 +269,8 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
             "thread": req.messages.select_related("author"),
             "message_form": MessageForm(),
             "reason_form": ReasonForm(),
+            "attachment_form": AttachmentForm(referrer=role not in COORDINATION),
+            "attachments": attachments_for_user(request.user).filter(request=req),
             "duplicates": DuplicateCandidate.objects.filter(
                 request=req, decision=DuplicateCandidate.Decision.OPEN
             ).select_related("other__person", "other__referrer")

@@ -64,3 +64,30 @@ def test_other_organisations_cannot_download(network):
             reverse("referrals:attachment", args=[attachment.pk])
         )
         assert response.status_code == 404
+
+
+def test_travel_tickets_are_for_coordinators_only(network):
+    req = make_request(network)
+    with pytest.raises(DomainError):
+        services.attachment_add(
+            actor=network.user("referrer"), request=req, kind="ticket", data=tiny_png(), filename="billet.png"
+        )
+    ticket = services.attachment_add(
+        actor=network.user("coordinator"), request=req, kind="ticket", data=tiny_png(), filename="billet.png"
+    )
+    referrer = sign_in(Client(), network.user("referrer"))
+    # The ticket names the arrival station: the referrer sees the departure side only.
+    assert referrer.get(reverse("referrals:attachment", args=[ticket.pk])).status_code == 404
+    page = referrer.get(reverse("referrals:detail", args=[req.pk]))
+    assert ticket not in list(page.context["attachments"])
+    coordinator = sign_in(Client(), network.user("coordinator"))
+    assert coordinator.get(reverse("referrals:attachment", args=[ticket.pk])).status_code == 200
+
+
+def test_documents_are_listed_on_the_request_page(network):
+    attachment = make_attachment(network)
+    page = sign_in(Client(), network.user("referrer")).get(
+        reverse("referrals:detail", args=[attachment.request_id])
+    )
+    assert reverse("referrals:attachment", args=[attachment.pk]) in page.content.decode()
+    assert 'name="file"' in page.content.decode()

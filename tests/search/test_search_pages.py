@@ -117,3 +117,17 @@ def test_the_engine_package_imports_no_django():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_the_plan_starts_proposals(network, shelters):
+    from abri.placements.models import Proposal
+
+    req = searching_request(network)
+    client = sign_in(Client(), network.user("coordinator"))
+    (assignment,) = client.get(reverse("search:plan")).context["assignments"]
+    assert assignment["request"] == req
+    response = client.post(
+        reverse("placements:propose", args=[req.pk]), {"shelter": str(assignment["shelter"].pk)}
+    )
+    assert response.status_code == 302
+    assert Proposal.objects.get(request=req).shelter == assignment["shelter"]
