@@ -23,7 +23,7 @@ from abri.access.roles import COORDINATION, role_of
 from abri.accounts.stepup import require_step_up
 from abri.audit.services import audit_read
 from abri.core.errors import DomainError
-from abri.core.forms import add_domain_error
+from abri.core.forms import add_domain_error, form_errors_text
 from abri.core.types import AuthedRequest
 from abri.placements import services
 from abri.placements.forms import (
@@ -130,7 +130,7 @@ def proposal_action_view(request: AuthedRequest, pk: str) -> HttpResponse:
     form = forms_by_action[action](request.POST) if action in forms_by_action else None
     try:
         if form is not None and not form.is_valid():
-            raise DomainError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+            raise DomainError(form_errors_text(form))
         data = form.cleaned_data if form is not None else {}
         actor = request.user
         if action == "agree":
@@ -209,12 +209,12 @@ def stay_action_view(request: AuthedRequest, pk: str) -> HttpResponse:
         if action == "exit":
             form: Any = ExitForm(request.POST)
             if not form.is_valid():
-                raise DomainError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+                raise DomainError(form_errors_text(form))
             services.stay_exit(actor=request.user, stay=stay, http_request=request, **form.cleaned_data)
         elif action == "incident":
             form = IncidentForm(request.POST)
             if not form.is_valid():
-                raise DomainError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+                raise DomainError(form_errors_text(form))
             services.incident_report(actor=request.user, stay=stay, http_request=request, **form.cleaned_data)
         else:
             raise DomainError(_("Unknown action."))

@@ -19,7 +19,7 @@ from abri.accounts.stepup import require_step_up
 from abri.audit.services import audit_read
 from abri.core import geography
 from abri.core.errors import DomainError
-from abri.core.forms import add_domain_error
+from abri.core.forms import add_domain_error, form_errors_text
 from abri.core.types import AuthedRequest
 from abri.core.uploads import MAX_UPLOAD_BYTES
 from abri.core.vocabulary import ExploitationForm, language_label
@@ -341,7 +341,7 @@ def attachment_upload_view(request: AuthedRequest, pk: str) -> HttpResponse:
         else:
             messages.success(request, _("The document is attached."))
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, form_errors_text(form))
     return redirect("referrals:detail", pk=req.pk)
 
 
