@@ -114,9 +114,11 @@ def render(explanation: Any, lang: str = "fr") -> str:
 
 def _recommendation(e: dict[str, Any], k: int) -> str:
     c = e["checks"]
-    head = ("Centre {s} : {p} places libres" if k == 0 else "Shelter {s}: {p} free places").format(
-        s=e["shelter"], p=c["places_free"]
-    )
+    free = c["places_free"]
+    if k == 0:
+        head = f"Centre {e['shelter']} : {free} place{'s' if free > 1 else ''} libre{'s' if free > 1 else ''}"
+    else:
+        head = f"Shelter {e['shelter']}: {free} free place{'s' if free != 1 else ''}"
     parts = [head]
     if c["nearest_danger_km"] is not None:
         parts[0] += (

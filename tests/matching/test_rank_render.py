@@ -104,3 +104,26 @@ def test_every_code_has_sentences() -> None:
     from abri.matching.render import _REASONS
 
     assert set(reasons.CODES[1:]) <= set(_REASONS)
+
+
+def test_one_free_place_is_singular():
+    import json
+    from pathlib import Path
+
+    from abri.matching import Explainer, parse_problem, prepare, rank_context, render
+
+    raw = json.loads(
+        (Path(__file__).resolve().parents[2] / "abri/matching/examples/example.json").read_text()
+    )
+    for s in raw["shelters"]:
+        s["places_free"] = 1
+    for r in raw["requests"]:
+        r["household"]["children"] = 0
+        r["linked_with"] = []
+    inst = prepare(parse_problem(raw))
+    explainer = Explainer(rank_context(inst))
+    ranked = explainer.rank(0, explain=True)
+    assert ranked["eligible"], "the example must have an eligible shelter for this test"
+    explanation = ranked["explanation"]
+    assert ": 1 place libre" in render(explanation, "fr")
+    assert ": 1 free place," in render(explanation, "en")
