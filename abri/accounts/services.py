@@ -66,6 +66,36 @@ def organisation_create(
     return organisation
 
 
+def organisation_update_directory(
+    *, actor: User | None, organisation: Organisation, request: HttpRequest | None = None, **fields: Any
+) -> Organisation:
+    """Fill or change the partner-directory fields: areas, forms of exploitation, website, description.
+
+    ``actor`` None is the demo builder; otherwise only administrators change the directory.
+    """
+    if actor is not None:
+        _require_administrator(actor)
+    allowed = {"areas", "exploitation_forms", "website", "description"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DomainError(_("Unknown directory field."), field=sorted(unknown)[0])
+    changed = {name: value for name, value in fields.items() if value not in (None, "", [])}
+    if not changed:
+        return organisation
+    with transaction.atomic():
+        for name, value in changed.items():
+            setattr(organisation, name, value)
+        organisation.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            action="organisation.directory_update",
+            actor=actor,
+            target=organisation,
+            data={"fields": sorted(changed)},
+            request=request,
+        )
+    return organisation
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -7,7 +7,7 @@ from django import forms
 from abri.core.errors import DomainError
 
 
-def add_domain_error(form: forms.Form, error: DomainError) -> None:
+def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     """Show a service's refusal next to the field it names, or above the form."""
     form.add_error(error.field if error.field in form.fields else None, str(error.message))
 

@@ -8,6 +8,7 @@ import random
 from django.utils import timezone
 
 from abri.accounts.models import Organisation, OrganisationKind, User
+from abri.accounts.services import organisation_update_directory
 from abri.core import geography
 from abri.core.vocabulary import ExploitationForm
 from abri.network.models import Collective
@@ -98,11 +99,12 @@ def enrich_directory(*, rng: random.Random) -> None:
         areas = {organisation.departement} if organisation.departement else set()
         if organisation.kind in (OrganisationKind.SUPPORT_PARTNER, OrganisationKind.COORDINATOR):
             areas |= set(rng.sample(departements, k=rng.randint(3, 10)))
-        organisation.areas = sorted(a for a in areas if a)
-        organisation.exploitation_forms = sorted(
-            set(rng.sample(ExploitationForm.values[:5], k=rng.randint(1, 3)))
+        organisation_update_directory(
+            actor=None,
+            organisation=organisation,
+            areas=sorted(a for a in areas if a),
+            exploitation_forms=sorted(set(rng.sample(ExploitationForm.values[:5], k=rng.randint(1, 3)))),
         )
-        organisation.save(update_fields=["areas", "exploitation_forms", "updated_at"])
         for collective in collectives:
             if rng.random() < 0.25:
                 collective.members.add(organisation)

@@ -40,8 +40,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from abri.access.roles import COORDINATION, role_of
 from abri.accounts.models import Organisation, OrganisationKind, User
-from abri.accounts.services import organisation_create
-from abri.audit.services import audit_record
+from abri.accounts.services import organisation_create, organisation_update_directory
 from abri.core import geography
 from abri.core.errors import DomainError
 from abri.core.vocabulary import ExploitationForm
@@ -446,25 +445,6 @@ def _import(rows: list[Row], cells: _Cells, create: Callable[[dict[str, Any]], o
     return ImportReport(created=len(valid))
 
 
-def _set_directory_fields(
-    *, actor: User, organisation: Organisation, request: HttpRequest | None, **fields: list[str] | str
-) -> None:
-    """Fill the partner-directory fields (areas, exploitation_forms, website) organisation_create lacks.
-
-    Why here rather than in abri.accounts.services: this change was scoped to the import module.
-    It keeps the services' rules all the same (update_fields, and its audit event in the caller's
-    transaction) and belongs in a directory service once there is one.
-    """
-    changed = {name: value for name, value in fields.items() if value}
-    if changed:
-        for name, value in changed.items():
-            setattr(organisation, name, value)
-        organisation.save(update_fields=[*changed, "updated_at"])
-        data = {"fields": sorted(changed)}
-        action = "organisation.directory_update"
-        audit_record(action=action, actor=actor, target=organisation, data=data, request=request)
-
-
 def import_organisations(
     *, actor: User, data: bytes, filename: str, request: HttpRequest | None = None
 ) -> ImportReport:
@@ -480,7 +460,7 @@ def import_organisations(
     def create(clean: dict[str, Any]) -> None:
         directory = {k: clean.pop(k) for k in ("areas", "exploitation_forms", "website")}
         organisation = organisation_create(actor=actor, request=request, **clean)
-        _set_directory_fields(actor=actor, organisation=organisation, request=request, **directory)
+        organisation_update_directory(actor=actor, organisation=organisation, request=request, **directory)
 
     return _import(cast(list[Row], rows), partial(_organisation_cells, existing=existing), create)
 

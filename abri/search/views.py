@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -16,12 +15,14 @@ from abri.access.policy import get_for_user, requests_for_user
 from abri.access.roles import ADMINISTRATION, role_of
 from abri.accounts.stepup import require_step_up
 from abri.audit.services import audit_record
+from abri.core.errors import DomainError
+from abri.core.forms import add_domain_error
 from abri.core.types import AuthedRequest
 from abri.matching import Explainer, solve
 from abri.matching import render as render_sentence
 from abri.matching.ranking import rank_request
 from abri.referrals.models import Status
-from abri.search import adapter
+from abri.search import adapter, services
 from abri.search.forms import WeightSetForm
 from abri.search.models import WEIGHT_FIELDS, WeightSet
 
@@ -169,19 +170,12 @@ def weights_edit_view(request: AuthedRequest) -> HttpResponse:
     current = adapter.current_weights()
     form = WeightSetForm(request.POST or None, initial={f: getattr(current, f) for f in WEIGHT_FIELDS})
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            version = (
-                WeightSet.objects.order_by("-version").values_list("version", flat=True).first() or 1
-            ) + 1
-            new = WeightSet.objects.create(version=version, created_by=request.user, **form.cleaned_data)
-            audit_record(
-                action="search.weights",
-                actor=request.user,
-                object_type="search.weightset",
-                object_id=str(new.version),
-                data={f: getattr(new, f) for f in WEIGHT_FIELDS},
-                request=request,
-            )
+        try:
+            new = services.weights_save(actor=request.user, values=form.cleaned_data, http_request=request)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            return render(request, "search/weights_edit.html", {"form": form, "current": current})
+        version = new.version
         messages.success(request, _("Version %(v)s of the weights is now used.") % {"v": version})
         return redirect("search:weights")
     return render(request, "search/weights_edit.html", {"form": form, "current": current})
