@@ -19,42 +19,6 @@ HOME_TEMPLATES = {
 }
 
 
-def coordinator_placements() -> dict[str, Any]:
-    """The placement side of the coordinator's home: what expires, what was answered, who travels."""
-    import datetime
-
-    from django.utils import timezone
-
-    from abri.placements.models import Incident, Proposal, ProposalStatus, Transfer
-
-    now = timezone.now()
-    soon = now + datetime.timedelta(hours=24)
-    week = timezone.localdate() + datetime.timedelta(days=7)
-    related = ("request__person", "shelter")
-    return {
-        "expiring": list(
-            Proposal.objects.filter(status=ProposalStatus.PENDING, expires_at__lte=soon)
-            .select_related(*related)
-            .order_by("expires_at")[:10]
-        ),
-        "answers": list(
-            Proposal.objects.filter(answered_at__gte=now - datetime.timedelta(days=3))
-            .select_related(*related)
-            .order_by("-answered_at")[:10]
-        ),
-        "transfers": list(
-            Transfer.objects.filter(proposal__status=ProposalStatus.CONFIRMED, travel_date__lte=week)
-            .select_related("proposal__request__person", "proposal__shelter")
-            .order_by("travel_date")[:10]
-        ),
-        "incidents": list(
-            Incident.objects.filter(created_at__gte=now - datetime.timedelta(days=14))
-            .select_related("stay__request__person", "stay__shelter")
-            .order_by("-created_at")[:10]
-        ),
-    }
-
-
 def home_view(request: HttpRequest) -> HttpResponse:
     """What needs this person now; each empty section says what will appear there."""
     role = role_of(request.user) or ""
@@ -66,7 +30,9 @@ def home_view(request: HttpRequest) -> HttpResponse:
         rows = worklist(requests_for_user(request.user), sort="oldest")
         context["waiting"] = [r for r in rows if r.request.status in ("submitted", "in_assessment")][:10]
         context["waiting_count"] = sum(1 for r in rows if r.request.status in ("submitted", "in_assessment"))
-        context.update(coordinator_placements())
+        from abri.placements.selectors import coordinator_placements
+
+        context.update(coordinator_placements(request.user))
     if role == "referrer":
         from abri.access.policy import requests_for_user
         from abri.referrals.models import Status

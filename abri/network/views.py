@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +24,7 @@ from abri.accounts.models import OrganisationKind
 from abri.audit.services import audit_read
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error
+from abri.core.ids import is_uuid
 from abri.core.types import AuthedRequest
 from abri.core.vocabulary import ExploitationForm, language_label
 from abri.network import io, services
@@ -136,14 +136,6 @@ def shelter_edit_view(request: AuthedRequest, pk: str) -> HttpResponse:
     return render(request, "network/shelter_form.html", {"form": form, "shelter": shelter})
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def shelter_create_view(request: AuthedRequest) -> HttpResponse:
     operators = organisations_for_user(request.user).filter(
         kind=OrganisationKind.SHELTER_OPERATOR, is_active=True
@@ -151,7 +143,7 @@ def shelter_create_view(request: AuthedRequest) -> HttpResponse:
     form = ShelterForm(request.POST or None)
     operator_id = request.POST.get("operator", "")
     if request.method == "POST" and form.is_valid():
-        operator = operators.filter(pk=operator_id).first() if _is_uuid(operator_id) else None
+        operator = operators.filter(pk=operator_id).first() if is_uuid(operator_id) else None
         if operator is None:
             form.add_error(None, _("Choose the operator organisation."))
         else:

@@ -24,6 +24,7 @@ from abri.accounts.stepup import require_step_up
 from abri.audit.services import audit_read
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error, form_errors_text
+from abri.core.ids import is_uuid
 from abri.core.types import AuthedRequest
 from abri.placements import services
 from abri.placements.forms import (
@@ -47,7 +48,7 @@ def propose_view(request: AuthedRequest, pk: str) -> HttpResponse:
     """From 'Find a shelter': propose the person to the ticked shelters (one to three)."""
     req = get_for_user(requests_for_user(request.user), pk, user=request.user, request=request)
     ids = request.POST.getlist("shelter")[: services.MAX_PROPOSALS_AT_ONCE + 1]
-    shelters = list(shelters_for_user(request.user).filter(pk__in=[i for i in ids if len(i) == 36]))
+    shelters = list(shelters_for_user(request.user).filter(pk__in=[i for i in ids if is_uuid(i)]))
     try:
         if len(shelters) != len(ids):
             raise DomainError(_("Choose one to three shelters."), field="shelters")
@@ -222,10 +223,9 @@ def stay_action_view(request: AuthedRequest, pk: str) -> HttpResponse:
         messages.error(request, str(exc.message))
         return redirect("placements:stay", pk=stay.pk)
     messages.success(request, _("Recorded."))
-    return redirect(
-        "placements:inbox" if role_of(request.user) not in COORDINATION else "referrals:detail",
-        **({} if role_of(request.user) not in COORDINATION else {"pk": stay.request_id}),
-    )
+    if role_of(request.user) in COORDINATION:
+        return redirect("referrals:detail", pk=stay.request_id)
+    return redirect("placements:inbox")
 
 
 @require_step_up
