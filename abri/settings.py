@@ -99,6 +99,9 @@ INSTALLED_APPS = [
     "abri.referrals",
     "abri.search",
     "abri.placements",
+    "abri.support",
+    "abri.training",
+    "abri.reports",
 ]
 if ENVIRONMENT == "test":
     # A model with every kind of encrypted field, for the encryption tests only.

@@ -13,6 +13,9 @@ urlpatterns = [
     path("", include("abri.referrals.urls")),
     path("", include("abri.search.urls")),
     path("", include("abri.placements.urls")),
+    path("", include("abri.support.urls")),
+    path("", include("abri.training.urls")),
+    path("", include("abri.reports.urls")),
     path("webauthn/", include((passkeys.urlpatterns, "otp_webauthn"))),
 ]
 

@@ -129,6 +129,9 @@ ROUTES: dict[str, Rule] = {
     "placements:notifications": Rule(roles=EVERY_ROLE),
     "referrals:person_export": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
     "referrals:person_erase": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
+    # Support, residence rights and legal proceedings (abri/support).
+    # Training sessions, attendance and certificates (abri/training).
+    # Statistics and reports (abri/reports).
 }
 
 
