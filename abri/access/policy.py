@@ -183,3 +183,113 @@ def disclosed_shelter(request: Any) -> Any:
         Disclosure.objects.filter(request=request).select_related("shelter").order_by("-created_at").first()
     )
     return disclosure.shelter if disclosure else None
+
+
+def support_persons_for_user(user: Any) -> models.QuerySet[Any]:
+    """Whose support record the user may open (SECURITY.md: "stay, support, legal proceedings").
+
+    Coordinators: every person with a submitted request or a support follow-up. Shelter staff:
+    their current residents only; once a person has left, the old shelter no longer reads what
+    the next organisations record (it could tell where the person went). Support partners: the
+    people they follow. Referrers get a status summary on their request's page, never the record.
+    """
+    from abri.placements.models import Stay
+    from abri.referrals.models import Person, Request, Status
+    from abri.support.models import SupportFollow
+
+    role = role_of(user)
+    base = Person.objects.filter(erased_at__isnull=True)
+    if role in COORDINATION:
+        submitted = Request.objects.exclude(status=Status.DRAFT).values("person_id")
+        followed = SupportFollow.objects.values("person_id")
+        return base.filter(models.Q(pk__in=submitted) | models.Q(pk__in=followed))
+    if role == SHELTER_STAFF:
+        residents = Stay.objects.filter(
+            ended_on__isnull=True, shelter__operator_id=user.organisation_id
+        ).values("request__person_id")
+        return base.filter(pk__in=residents)
+    if role == PARTNER:
+        followed = SupportFollow.objects.filter(
+            organisation_id=user.organisation_id, ended_on__isnull=True
+        ).values("person_id")
+        return base.filter(pk__in=followed)
+    return base.none()
+
+
+def support_details_visible(user: Any, recorded_by_organisation_id: Any) -> bool:
+    """May the user read the free text and places of an entry another organisation recorded?
+
+    A support partner never learns where a placed person lives, and a shelter's notes, the
+    police station of a complaint or the préfecture of a permit can tell it: a partner reads
+    those details only in its own entries. Coordinators and the shelter read everything.
+    """
+    role = role_of(user)
+    if role == PARTNER:
+        return bool(recorded_by_organisation_id == user.organisation_id)
+    return role in COORDINATION or role == SHELTER_STAFF
+
+
+def hearings_for_user(user: Any) -> models.QuerySet[Any]:
+    """Hearings of the people whose record the user may open (the calendar)."""
+    from abri.support.models import Hearing
+
+    return Hearing.objects.filter(case__person__in=support_persons_for_user(user))
+
+
+def training_sessions_for_user(user: Any) -> models.QuerySet[Any]:
+    """Coordinators see every session; a support partner the sessions its organisation gives and
+    those its staff attended; shelter staff the sessions their organisation's staff attended
+    (read only); referrers and observers none (their own trainings: ``my_attendances``)."""
+    from abri.training.models import TrainingSession
+
+    role = role_of(user)
+    base = TrainingSession.objects.select_related("trainer")
+    if role in COORDINATION:
+        return base
+    attended = TrainingSession.objects.filter(attendances__organisation_id=user.organisation_id).values("pk")
+    if role == PARTNER:
+        return base.filter(models.Q(trainer_id=user.organisation_id) | models.Q(pk__in=attended))
+    if role == SHELTER_STAFF:
+        return base.filter(pk__in=attended)
+    return base.none()
+
+
+def attendances_for_user(user: Any) -> models.QuerySet[Any]:
+    """Whose names a user may read: coordinators everyone's; the trainer organisation its
+    sessions' attendees; anyone else their own organisation's staff and themselves. Nobody else
+    learns another organisation's attendees' names."""
+    from abri.training.models import Attendance
+
+    role = role_of(user)
+    base = Attendance.objects.select_related("session__trainer", "user", "shelter")
+    if role in COORDINATION:
+        return base
+    if role is None:
+        return base.none()
+    mine = models.Q(user_id=user.pk)
+    if role in (PARTNER, SHELTER_STAFF):
+        mine |= models.Q(organisation_id=user.organisation_id)
+    if role == PARTNER:
+        mine |= models.Q(session__trainer_id=user.organisation_id)
+    return base.filter(mine)
+
+
+def certificates_for_user(user: Any) -> models.QuerySet[Any]:
+    """Attendance certificates a user may download: their own, every one for coordinators, and
+    the trainer organisation's. Only people present at a session that took place have one."""
+    from abri.training.models import Attendance
+
+    role = role_of(user)
+    from django.utils import timezone
+
+    base = Attendance.objects.select_related("session__trainer", "user", "organisation").filter(
+        attended=True, session__starts_on__lte=timezone.localdate()
+    )
+    if role in COORDINATION:
+        return base
+    if role is None:
+        return base.none()
+    mine = models.Q(user_id=user.pk)
+    if role == PARTNER:
+        mine |= models.Q(session__trainer_id=user.organisation_id)
+    return base.filter(mine)

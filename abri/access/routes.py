@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from abri.access.roles import ADMINISTRATION, COORDINATION, EVERY_ROLE, OBSERVER, REFERRER, SHELTER_STAFF
+from abri.access.roles import (
+    ADMINISTRATION,
+    COORDINATION,
+    EVERY_ROLE,
+    FIELD_ROLES,
+    OBSERVER,
+    PARTNER,
+    REFERRER,
+    SHELTER_STAFF,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,8 @@ class Rule:
 
 
 PUBLIC = Rule(public=True)
+# Who keeps support records: coordinators, the person's shelter, the partners following them.
+SUPPORT = COORDINATION | {SHELTER_STAFF, PARTNER}
 
 ROUTES: dict[str, Rule] = {
     # Sign-in and account
@@ -129,9 +140,54 @@ ROUTES: dict[str, Rule] = {
     "placements:notifications": Rule(roles=EVERY_ROLE),
     "referrals:person_export": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
     "referrals:person_erase": Rule(roles=COORDINATION, obj="person", any_organisation=COORDINATION),
-    # Support, residence rights and legal proceedings (abri/support).
+    # Support, residence rights and legal proceedings (abri/support). Coordinators reach every
+    # record; shelter staff their current residents'; support partners the people they follow.
+    # Referrers read a status summary on their request's page; observers nothing.
+    "support:people": Rule(roles=SUPPORT),
+    "support:person_new": Rule(roles=COORDINATION | {PARTNER}),
+    "support:calendar": Rule(roles=SUPPORT),
+    "support:record": Rule(roles=SUPPORT, obj="support_person", any_organisation=COORDINATION),
+    "support:add": Rule(roles=SUPPORT, obj="support_person_add", any_organisation=COORDINATION),
+    "support:case_add": Rule(roles=SUPPORT, obj="legal_case", any_organisation=COORDINATION),
+    "support:edit": Rule(roles=SUPPORT, obj="support_entry", any_organisation=COORDINATION),
+    "support:follow_end": Rule(
+        roles=COORDINATION | {PARTNER}, obj="support_follow", any_organisation=COORDINATION, get_status=405
+    ),
+    "support:emergency_move": Rule(
+        roles=COORDINATION, obj="support_incident", any_organisation=COORDINATION, get_status=405
+    ),
     # Training sessions, attendance and certificates (abri/training).
-    # Statistics and reports (abri/reports).
+    # Sessions: coordinators all; a support partner those it gives (and writes them) or its staff
+    # attended; shelter staff those their staff attended, read only. Referrers and observers
+    # reach their own trainings and certificates only. Which shelters need training: coordinators
+    # every shelter, shelter staff their own.
+    "training:session_list": Rule(roles=COORDINATION | {PARTNER, SHELTER_STAFF}),
+    "training:session_create": Rule(roles=COORDINATION | {PARTNER}),
+    "training:mine": Rule(roles=EVERY_ROLE),
+    "training:shelter_status": Rule(roles=COORDINATION | {SHELTER_STAFF}),
+    "training:session_detail": Rule(
+        roles=COORDINATION | {PARTNER, SHELTER_STAFF}, obj="training_session", any_organisation=COORDINATION
+    ),
+    "training:session_edit": Rule(
+        roles=COORDINATION | {PARTNER}, obj="training_session", any_organisation=COORDINATION
+    ),
+    "training:attendance_add": Rule(
+        roles=COORDINATION | {PARTNER}, obj="training_session", any_organisation=COORDINATION, get_status=405
+    ),
+    "training:attendance_update": Rule(
+        roles=COORDINATION | {PARTNER}, obj="training_session", any_organisation=COORDINATION, get_status=405
+    ),
+    # A certificate: its attendee, the coordinators and the trainer organisation.
+    "training:certificate": Rule(roles=EVERY_ROLE, obj="attendance", any_organisation=COORDINATION),
+    # Statistics and reports (abri/reports). Coordinators: every figure and the survey exports
+    # (step-up inside the views); observers: the suppressed yearly tables only; referrers,
+    # shelters and partners: their own organisation's activity.
+    "reports:dashboard": Rule(roles=COORDINATION),
+    "reports:survey_csv": Rule(roles=COORDINATION),
+    "reports:survey_xlsx": Rule(roles=COORDINATION),
+    "reports:annual_pdf": Rule(roles=COORDINATION),
+    "reports:observer": Rule(roles=COORDINATION | {OBSERVER}),
+    "reports:mine": Rule(roles=FIELD_ROLES),
 }
 
 

@@ -20,8 +20,14 @@ NAVIGATION: list[tuple[str, Any]] = [
     ("network:board", _("Network")),
     ("placements:inbox", _("Proposals and residents")),
     ("network:my_shelters", _("My shelters")),
+    ("support:people", _("Support")),
     ("network:capacity", _("Capacity")),
+    ("reports:dashboard", _("Statistics")),
+    ("reports:observer", _("Statistics")),
+    ("reports:mine", _("Our activity")),
     ("network:directory", _("Directory")),
+    ("training:session_list", _("Training")),
+    ("training:mine", _("Training")),
     ("accounts:organisation_list", _("Organisations")),
     ("audit:event_list", _("Audit trail")),
     ("placements:notifications", _("Notifications")),
@@ -41,6 +47,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             continue  # coordinators follow proposals from each request's page
         if name == "network:capacity" and role != "observer":
             continue  # coordinators read the same figures on the network board
+        if name == "reports:observer" and role != "observer":
+            continue  # coordinators reach the observers' view from their statistics page
+        sessions = rule_for("training:session_list")
+        if name == "training:mine" and sessions is not None and role in sessions.roles:
+            continue  # their own trainings are one click from the session list
         if rule is not None and role in rule.roles:
             url = reverse(name)
             items.append({"url": url, "label": label, "current": request.path == url})

@@ -23,6 +23,11 @@ from abri.core.mail import queue_mail
 from abri.core.vocabulary import LANGUAGE_CODES, ExploitationForm, Gender
 from abri.referrals.models import (
     Consent,
+    CountryOfOrigin,
+    ExploitationPlace,
+    ExploiterRelation,
+    StartAge,
+    YesNoUnknown,
     DangerZone,
     DuplicateCandidate,
     HouseholdMember,
@@ -67,6 +72,18 @@ def _next_reference(year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
+def new_person(**fields: Any) -> Person:
+    """A person with the next case reference and a random pseudonym (inside the caller's transaction)."""
+    fields.setdefault("gender", Gender.FEMALE)
+    person = Person(
+        reference=_next_reference(timezone.localdate().year),
+        pseudonym=f"{secrets.choice(PSEUDONYM_WORDS)} {secrets.randbelow(90) + 10}",
+        **fields,
+    )
+    person.save()
+    return person
+
+
 def _require_referrer_of(actor: User, request: Request) -> None:
     if role_of(actor) != REFERRER or request.referrer_id != actor.organisation_id:
         raise DomainError(_("Only the referring organisation edits its request."), code="forbidden")
@@ -81,12 +98,7 @@ def request_create_draft(*, actor: User, http_request: HttpRequest | None = None
     ):
         raise DomainError(_("Only field workers file requests."), code="forbidden")
     with transaction.atomic():
-        person = Person(
-            reference=_next_reference(timezone.localdate().year),
-            pseudonym=f"{secrets.choice(PSEUDONYM_WORDS)} {secrets.randbelow(90) + 10}",
-            gender=Gender.FEMALE,
-        )
-        person.save()
+        person = new_person()
         request = Request.objects.create(person=person, referrer=actor.organisation, created_by=actor)
         RequestEvent.objects.create(request=request, actor=actor, kind="created", to_status=Status.DRAFT)
         audit_record(action="request.create", actor=actor, target=request, request=http_request)
@@ -128,7 +140,16 @@ def request_save_person(*, actor: User, request: Request, data: dict[str, Any]) 
     if not person.languages:
         raise DomainError(_("Give at least one language the person speaks."), field="languages")
     person.interpreter_needed = bool(data.get("interpreter_needed"))
+    person.country_of_origin = _choice(data, "country_of_origin", CountryOfOrigin)
     _save_step(actor, request, person, 1)
+
+
+def _choice(data: dict[str, Any], field: str, choices: Any) -> str:
+    """A coarse survey variable: one of its codes, "unknown" when not given."""
+    value = str(data.get(field) or "unknown")
+    if value not in choices.values:
+        raise DomainError(_("Choose one of the listed answers."), field=field)
+    return value
 
 
 def request_save_household(*, actor: User, request: Request, members: list[dict[str, Any]]) -> None:
@@ -215,6 +236,10 @@ def request_save_situation(*, actor: User, request: Request, data: dict[str, Any
     request.situation = str(data.get("situation") or "").strip()
     request.min_distance_km = int(data.get("min_distance_km") or 150)
     person.exploiters = str(data.get("exploiters") or "").strip()
+    person.exploitation_start_age = _choice(data, "exploitation_start_age", StartAge)
+    person.exploitation_place = _choice(data, "exploitation_place", ExploitationPlace)
+    person.exploiter_relation = _choice(data, "exploiter_relation", ExploiterRelation)
+    person.housed_by_exploiter = _choice(data, "housed_by_exploiter", YesNoUnknown)
     with transaction.atomic():
         request.danger_zones.all().delete()
         zones = [DangerZone(request=request, departement=code) for code in departements]
@@ -530,6 +555,11 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
         "exploitation_forms": person.exploitation_forms,
         "complaint_filed": person.complaint_filed,
         "permit_status": person.permit_status,
+        "country_of_origin": person.country_of_origin,
+        "exploitation_start_age": person.exploitation_start_age,
+        "exploitation_place": person.exploitation_place,
+        "exploiter_relation": person.exploiter_relation,
+        "housed_by_exploiter": person.housed_by_exploiter,
         "household": [
             {"relation": m.relation, "gender": m.gender, "age": m.age} for m in person.household.all()
         ],

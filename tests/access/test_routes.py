@@ -127,6 +127,99 @@ def _stay_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
     return {"pk": _proposal(network, side, arrive=True).pk}
 
 
+def _training_session(network: Network, side: str) -> Any:
+    """A past session given by the support partner of that side, attended by the shelter staff
+    member of that side: the partner and the shelter of "own" reach it, those of "other" do not."""
+    from tests.training.factories import attend, make_session
+
+    session = make_session(
+        network, trainer=network.org("support_partner", side), audience="field_professionals", days_ago=10
+    )
+    attend(network, session, network.user("shelter_staff", side))
+    return session
+
+
+def _training_session_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"pk": _training_session(network, side).pk}
+
+
+def _attendance_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    # "own": the user's own certificate; "other": another organisation's person at a session
+    # another partner gave.
+    from tests.training.factories import attend
+
+    attendee = user if side == "own" else network.user("referrer", "other")
+    session = _training_session(network, side)
+    existing = session.attendances.filter(user=attendee).first()
+    return {"pk": (existing or attend(network, session, attendee)).pk}
+
+
+def _supported_person(network: Network, side: str) -> Any:
+    """A resident of that side's shelter, also followed by that side's support partner: the
+    shelter and the partner of "own" reach the record, those of "other" do not."""
+    from abri.support.models import SupportFollow
+
+    stay = _proposal(network, side, arrive=True)
+    SupportFollow.objects.create(
+        person=stay.request.person,
+        organisation=network.org("support_partner", side),
+        started_on=stay.started_on,
+        created_by=network.user("coordinator"),
+    )
+    return stay.request.person
+
+
+def _support_writer(network: Network, user: Any, side: str) -> Any:
+    """Who records the entry: the user's counterpart on that side (a coordinator for other roles)."""
+    role = getattr(user, "role", "")
+    return network.user(role, side) if role in ("shelter_staff", "partner") else network.user("coordinator")
+
+
+def _support_person_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"pk": _supported_person(network, side).pk}
+
+
+def _support_person_add_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"pk": _supported_person(network, side).pk, "kind": "step"}
+
+
+def _legal_case(network: Network, user: Any, side: str) -> Any:
+    from abri.support import services as support
+
+    person = _supported_person(network, side)
+    data = {"offence": "trafficking", "stage": "complaint", "outcome": "pending"}
+    return support.case_save(actor=_support_writer(network, user, side), person=person, data=data)
+
+
+def _legal_case_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"pk": _legal_case(network, user, side).pk, "kind": "hearing"}
+
+
+def _support_entry_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    return {"kind": "case", "pk": _legal_case(network, user, side).pk}
+
+
+def _support_follow_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    person = _supported_person(network, side)
+    return {"pk": person.support_follows.get().pk}
+
+
+def _support_incident_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
+    from abri.support.models import SupportIncident
+
+    person = _supported_person(network, side)
+    incident = SupportIncident.objects.create(
+        person=person,
+        organisation=network.org("support_partner", side),
+        kind="threat",
+        occurred_on=person.created_at.date(),
+        description="Synthetic threat",
+        emergency_move=True,
+        reported_by=network.user("partner", side),
+    )
+    return {"pk": incident.pk}
+
+
 def _invitation_kwargs(network: Network, user: Any, side: str) -> dict[str, Any]:
     return {"token": "not-a-valid-token"}
 
@@ -143,6 +236,14 @@ OBJECT_KWARGS: dict[str, Callable[[Network, Any, str], dict[str, Any]]] = {
     "attachment": _attachment_kwargs,
     "proposal": _proposal_kwargs,
     "stay": _stay_kwargs,
+    "support_person": _support_person_kwargs,
+    "support_person_add": _support_person_add_kwargs,
+    "legal_case": _legal_case_kwargs,
+    "support_entry": _support_entry_kwargs,
+    "support_follow": _support_follow_kwargs,
+    "support_incident": _support_incident_kwargs,
+    "training_session": _training_session_kwargs,
+    "attendance": _attendance_kwargs,
 }
 
 # Public object routes answer for an unknown object with their own page, whatever the visitor.

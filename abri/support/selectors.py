@@ -1,0 +1,190 @@
+"""Reading support records as the access policy allows: the list, the record, the calendar.
+
+What an organisation may read of another's entries is ``policy.support_details_visible``; the
+names of other organisations are replaced by their kind for support partners, because a
+shelter operator's name can tell where the person lives.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from abri.access.policy import hearings_for_user, support_details_visible, support_persons_for_user
+from abri.access.roles import COORDINATION, PARTNER, SHELTER_STAFF, role_of
+from abri.accounts.models import Organisation, OrganisationKind
+from abri.placements.models import Stay
+from abri.referrals.models import Person
+from abri.support.models import (
+    CaseOutcome,
+    Hearing,
+    LegalCase,
+    PermitStatus,
+    ResidencePermit,
+    StepStatus,
+    SupportEvent,
+    SupportFollow,
+    SupportIncident,
+    SupportStep,
+)
+
+PERMIT_WARNING_DAYS = 60
+
+
+def people_for_user(user: Any, *, query: str = "") -> QuerySet[Person]:
+    """The people whose record the user may open, with what needs attention; a constant number of queries."""
+    today = timezone.localdate()
+    now = timezone.now()
+    people = support_persons_for_user(user)
+    if query:
+        # No global search: the reference or pseudonym, among the people already followed.
+        people = people.filter(Q(reference__icontains=query) | Q(pseudonym__icontains=query))
+    next_hearing = (
+        Hearing.objects.filter(case__person=OuterRef("pk"), at__gte=now).order_by("at").values("at")[:1]
+    )
+    return people.annotate(
+        next_hearing=Subquery(next_hearing),
+        next_expiry=Min(
+            "residence_permits__expires_on",
+            filter=Q(
+                residence_permits__status=PermitStatus.GRANTED, residence_permits__expires_on__gte=today
+            ),
+        ),
+        open_steps=Count(
+            "support_steps",
+            filter=Q(support_steps__status__in=[StepStatus.PLANNED, StepStatus.IN_PROGRESS]),
+            distinct=True,
+        ),
+    ).order_by("reference")
+
+
+@dataclass
+class Entry:
+    """One entry of the record, with whether the reader may see its details and who recorded it."""
+
+    obj: Any
+    details: bool
+    recorded_by: str
+
+
+@dataclass
+class SupportRecord:
+    person: Person
+    stay: Stay | None
+    show_shelter: bool
+    follows: list[Any]
+    steps: list[Entry] = field(default_factory=list)
+    permits: list[Entry] = field(default_factory=list)
+    cases: list[Entry] = field(default_factory=list)
+    incidents: list[Entry] = field(default_factory=list)
+    journal: list[dict[str, Any]] = field(default_factory=list)
+    can_write: bool = False
+    is_coordinator: bool = False
+
+
+def organisation_label(user: Any, organisation: Organisation | None) -> str:
+    """Who recorded an entry, as this reader may know it."""
+    if organisation is None:
+        return ""
+    if role_of(user) != PARTNER or organisation.pk == user.organisation_id:
+        return organisation.name
+    if organisation.kind == OrganisationKind.SHELTER_OPERATOR:
+        return _("The shelter")
+    if organisation.kind == OrganisationKind.COORDINATOR:
+        return _("The coordination")
+    return organisation.name
+
+
+def _entries(user: Any, objects: Any) -> list[Entry]:
+    return [
+        Entry(
+            obj,
+            support_details_visible(user, obj.organisation_id),
+            organisation_label(user, obj.organisation),
+        )
+        for obj in objects
+    ]
+
+
+def support_record(user: Any, person: Person) -> SupportRecord:
+    """Everything on the person's record the user may read (the caller checked the person is reachable)."""
+    role = role_of(user)
+    stay = (
+        Stay.objects.filter(request__person=person, ended_on__isnull=True).select_related("shelter").first()
+    )
+    cases = list(
+        LegalCase.objects.filter(person=person)
+        .select_related("organisation")
+        .prefetch_related("hearings", "claims")
+    )
+    journal = [
+        {
+            "at": event.at,
+            "summary": event.summary,
+            "by": organisation_label(user, event.organisation),
+            # A partner does not learn the names of a shelter's staff.
+            "actor": (
+                event.actor.get_full_name()
+                if event.actor and (role != PARTNER or event.organisation_id == user.organisation_id)
+                else ""
+            ),
+        }
+        for event in SupportEvent.objects.filter(person=person).select_related("organisation", "actor")[:100]
+    ]
+    return SupportRecord(
+        person=person,
+        stay=stay,
+        # Partners never learn the shelter (SECURITY.md); the shelter knows itself.
+        show_shelter=role in COORDINATION or role == SHELTER_STAFF,
+        follows=list(SupportFollow.objects.filter(person=person).select_related("organisation")),
+        steps=_entries(user, SupportStep.objects.filter(person=person).select_related("organisation")),
+        permits=_entries(user, ResidencePermit.objects.filter(person=person).select_related("organisation")),
+        cases=_entries(user, cases),
+        incidents=_entries(
+            user, SupportIncident.objects.filter(person=person).select_related("organisation")
+        ),
+        journal=journal,
+        can_write=role in COORDINATION or role in (SHELTER_STAFF, PARTNER),
+        is_coordinator=role in COORDINATION,
+    )
+
+
+def can_edit(user: Any, entry: Any) -> bool:
+    return role_of(user) in COORDINATION or entry.organisation_id == user.organisation_id
+
+
+def coming_hearings(user: Any, *, days: int = 183) -> list[Hearing]:
+    """The calendar: hearings of the people the user follows, from today on."""
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    return list(
+        hearings_for_user(user)
+        .filter(at__gte=start, at__lt=start + datetime.timedelta(days=days))
+        .select_related("case__person")
+        .order_by("at")
+    )
+
+
+def support_summary(person: Person) -> dict[str, Any]:
+    """What a referrer may know of the support: a status summary; no detail, place or hearing date."""
+    steps = SupportStep.objects.filter(person=person).values("status").annotate(n=Count("pk"))
+    by_status = {row["status"]: row["n"] for row in steps}
+    permit = (
+        ResidencePermit.objects.filter(person=person, status=PermitStatus.GRANTED)
+        .order_by("-starts_on")
+        .first()
+    )
+    cases = list(LegalCase.objects.filter(person=person).values_list("stage", "outcome"))
+    return {
+        "steps_open": by_status.get(StepStatus.PLANNED, 0) + by_status.get(StepStatus.IN_PROGRESS, 0),
+        "steps_done": by_status.get(StepStatus.DONE, 0),
+        "permit": permit.get_kind_display() if permit else "",
+        "permit_valid": bool(permit and permit.expires_on and permit.expires_on >= timezone.localdate()),
+        "cases": len(cases),
+        "convictions": sum(1 for _stage, outcome in cases if outcome == CaseOutcome.CONVICTION),
+        "followed": SupportFollow.objects.filter(person=person, ended_on__isnull=True).exists(),
+    }
