@@ -3,7 +3,7 @@
 The engine in ``abri.matching`` knows nothing of Django; this module is the only bridge:
 free places come from the one availability function, danger zones from the requests (départements
 measured to their nearest commune, from the shipped geography), weights from the network's
-current version, priorities from urgency and waiting time.
+current version, priorities from urgency and waiting time, trained staff from the training records.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from abri.network.availability import availability_by_shelter
 from abri.network.models import Shelter
 from abri.referrals.models import HouseholdMember, Request, Status, Urgency
 from abri.search.models import WEIGHT_FIELDS, WeightSet
+from abri.training.selectors import trained_staff_by_shelter
 
 # The priority formula, shown in the interface: urgency first, then one point per day waited.
 URGENCY_POINTS = {Urgency.IMMEDIATE: 100, Urgency.URGENT: 60, Urgency.NORMAL: 30}
@@ -92,6 +93,7 @@ def build(requests: list[Request], shelters: models.QuerySet[Shelter] | None = N
     weight_set = current_weights()
     shelter_list = list((shelters if shelters is not None else Shelter.objects.all()).filter(is_active=True))
     free = availability_by_shelter(shelter_list)
+    trained = trained_staff_by_shelter(shelter_list)
     now = timezone.now()
     shelter_ids = {str(s.pk) for s in shelter_list}
     problem: dict[str, Any] = {
@@ -112,8 +114,8 @@ def build(requests: list[Request], shelters: models.QuerySet[Shelter] | None = N
                 "wheelchair_access": s.wheelchair_access,
                 "languages": list(s.languages),
                 "exploitation_forms": list(s.exploitation_forms),
-                # Training records come with the training module; until then no shelter counts as trained.
-                "trained_staff": 0,
+                # Staff who attended a training session in the last 24 months (abri.training).
+                "trained_staff": trained[s.pk],
             }
             for s in shelter_list
         ],

@@ -1,0 +1,95 @@
+"""Reads about training: which shelters have trained staff, the session list's filters.
+
+A shelter's staff count as trained when they attended a session in the last 24 months. The
+engine's ``trained_staff`` comes from ``trained_staff_by_shelter`` (one query for all shelters).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max
+from django.utils import timezone
+
+from abri.network.models import Shelter
+from abri.training.models import Attendance
+
+WINDOW_MONTHS = 24
+
+
+def window_start(today: datetime.date) -> datetime.date:
+    """The first day that still counts: the same day 24 months ago."""
+    years = WINDOW_MONTHS // 12
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _ids(shelters: Iterable[Any]) -> list[Any]:
+    return [s.pk if isinstance(s, Shelter) else s for s in shelters]
+
+
+def trained_staff_by_shelter(
+    shelters: Iterable[Any], *, today: datetime.date | None = None
+) -> dict[Any, int]:
+    """Distinct people who attended a session in the last 24 months, per shelter (one query).
+
+    A platform user counts once however many sessions they attended; an external person is
+    told apart by their name.
+    """
+    today = today or timezone.localdate()
+    ids = _ids(shelters)
+    rows = (
+        Attendance.objects.filter(
+            shelter_id__in=ids,
+            attended=True,
+            session__starts_on__gte=window_start(today),
+            session__starts_on__lte=today,
+        )
+        .values_list("shelter_id", "user_id", "full_name")
+        .distinct()
+    )
+    people: dict[Any, set[str]] = defaultdict(set)
+    for shelter_id, user_id, full_name in rows:
+        people[shelter_id].add(f"u:{user_id}" if user_id else f"x:{full_name.casefold()}")
+    return {pk: len(people.get(pk, ())) for pk in ids}
+
+
+@dataclass(frozen=True)
+class ShelterTraining:
+    shelter: Shelter
+    trained_staff: int
+    last_training: datetime.date | None
+
+    @property
+    def needs_training(self) -> bool:
+        """Nobody trained in the last 24 months."""
+        return self.trained_staff == 0
+
+
+def shelter_training_status(
+    shelters: Iterable[Shelter], *, today: datetime.date | None = None
+) -> list[ShelterTraining]:
+    """Per shelter: trained staff (last 24 months), the last training's date, the alert.
+
+    Two queries whatever the number of shelters. Shelters needing training come first.
+    """
+    today = today or timezone.localdate()
+    shelters = list(shelters)
+    counts = trained_staff_by_shelter(shelters, today=today)
+    last = dict(
+        Attendance.objects.filter(
+            shelter_id__in=[s.pk for s in shelters], attended=True, session__starts_on__lte=today
+        )
+        .values("shelter_id")
+        .annotate(last=Max("session__starts_on"))
+        .values_list("shelter_id", "last")
+    )
+    rows = [ShelterTraining(s, counts.get(s.pk, 0), last.get(s.pk)) for s in shelters]
+    rows.sort(key=lambda r: (not r.needs_training, r.last_training or datetime.date.min, r.shelter.name))
+    return rows
