@@ -37,6 +37,18 @@ REFERRER_PATTERNS = [
     "Service d'accueil des migrants {de_town}",
     "Inspection du travail · unité {de_town}",
 ]
+# The kind of referrer (Organisation.sector) of each pattern above, for the statistics.
+REFERRER_SECTORS = [
+    "police",
+    "police",
+    "health",
+    "association",
+    "association",
+    "justice",
+    "association",
+    "social",
+    "labour",
+]
 SHELTER_WORDS = [
     "Les Tilleuls",
     "L'Escale",
@@ -181,6 +193,7 @@ def build_demo_network(seed: int = DEFAULT_SEED) -> list[DemoAccount]:
                 name=name,
                 kind=OrganisationKind.REFERRER,
                 departement=town.departement,
+                sector=REFERRER_SECTORS[i % len(REFERRER_SECTORS)],
                 email=f"orienteur{i:02d}@demo.abri.invalid",
             )
         )
@@ -228,7 +241,10 @@ def build_demo_network(seed: int = DEFAULT_SEED) -> list[DemoAccount]:
     from abri.core.mail import mail_suppressed
     from abri.referrals.demo import build_demo_requests
 
+    from abri.support.demo import build_demo_support
+
     with mail_suppressed():
         build_demo_requests(rng=rng)
+        build_demo_support(rng=rng)
     audit_record(action="demo.seed", data={"seed": seed, "organisations": Organisation.objects.count()})
     return accounts

@@ -24,18 +24,18 @@ from abri.core.vocabulary import LANGUAGE_CODES, ExploitationForm, Gender
 from abri.referrals.models import (
     Consent,
     CountryOfOrigin,
-    ExploitationPlace,
-    ExploiterRelation,
-    StartAge,
-    YesNoUnknown,
     DangerZone,
     DuplicateCandidate,
+    ExploitationPlace,
+    ExploiterRelation,
     HouseholdMember,
     Message,
     Person,
     Request,
     RequestEvent,
+    StartAge,
     Status,
+    YesNoUnknown,
 )
 from abri.referrals.workflow import check_transition
 
@@ -614,6 +614,9 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
                 ],
             }
         )
+    from abri.support.services import support_export
+
+    data["support"] = support_export(person)
     audit_record(action="person.export", actor=actor, target=person, request=http_request)
     return data
 
@@ -626,6 +629,9 @@ def _erase_identity(person: Person) -> None:
     person.index_name_birth = person.index_phone = person.index_alias_birth = ""
     person.erased_at = timezone.now()
     person.save()
+    from abri.support.services import support_erase
+
+    support_erase(person)
     for request in person.requests.all():
         request.situation = None
         request.save(update_fields=["situation", "updated_at"])

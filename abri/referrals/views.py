@@ -38,6 +38,7 @@ from abri.referrals.forms import (
 from abri.referrals.models import DuplicateCandidate, Request, Status
 from abri.referrals.selectors import worklist
 from abri.referrals.workflow import OPEN_STATUSES, REFERRER_WORD, allowed_transitions
+from abri.support.selectors import support_summary
 
 STEP_TITLES = {
     1: gettext_lazy("The person"),
@@ -82,6 +83,7 @@ def _initial(req: Request, step: int) -> Any:
                 "birth_date",
                 "age",
                 "nationality",
+                "country_of_origin",
                 "phone",
                 "gender",
                 "languages",
@@ -101,6 +103,10 @@ def _initial(req: Request, step: int) -> Any:
             "town_radius_km": next((z.radius_km for z in zones if z.commune), 30),
             "min_distance_km": req.min_distance_km,
             "exploiters": person.exploiters,
+            "exploiter_relation": person.exploiter_relation,
+            "exploitation_place": person.exploitation_place,
+            "exploitation_start_age": person.exploitation_start_age,
+            "housed_by_exploiter": person.housed_by_exploiter,
         }
     if step == 4:
         health = person.health_needs or {}
@@ -277,6 +283,8 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
             if role in COORDINATION
             else [],
             **_placement_context(req, role),
+            # Referrers read where the support stands, never its details (SECURITY.md).
+            "support": support_summary(req.person) if req.status != Status.DRAFT else None,
             "zone_departements": sorted({z.departement for z in zones}),
             "zone_regions": sorted({geography.region_of(z.departement).name for z in zones if z.departement}),
         }

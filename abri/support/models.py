@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abri.accounts.models import Organisation
@@ -234,7 +235,8 @@ class SupportEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    at = models.DateTimeField(auto_now_add=True)
+    # A default rather than auto_now_add, so that the demo's three years can be dated.
+    at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=40)
     # A coarse description (a category, a status): never free text, so it can be shown to every
     # organisation that follows the person.

@@ -712,3 +712,93 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
             _send(_followers(hearing.case.person), subject, hearing.case.person)
         sent["hearings"] += 1
     return sent
+
+
+# -- subject access and erasure -------------------------------------------------------------
+
+
+def support_export(person: Person) -> dict[str, Any]:
+    """The support part of a subject access export (called by referrals.person_export)."""
+
+    def day(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    cases = LegalCase.objects.filter(person=person).prefetch_related("hearings", "claims")
+    return {
+        "follows": [
+            {"organisation": f.organisation.name, "since": day(f.started_on), "until": day(f.ended_on)}
+            for f in SupportFollow.objects.filter(person=person).select_related("organisation")
+        ],
+        "steps": [
+            {
+                "category": s.category,
+                "status": s.status,
+                "started_on": day(s.started_on),
+                "due_on": day(s.due_on),
+                "done_on": day(s.done_on),
+                "note": s.note,
+            }
+            for s in SupportStep.objects.filter(person=person)
+        ],
+        "residence": [
+            {
+                "kind": p.kind,
+                "status": p.status,
+                "applied_on": day(p.applied_on),
+                "starts_on": day(p.starts_on),
+                "expires_on": day(p.expires_on),
+                "prefecture": p.prefecture,
+                "number": p.number,
+            }
+            for p in ResidencePermit.objects.filter(person=person)
+        ],
+        "proceedings": [
+            {
+                "offence": c.offence,
+                "complaint_on": day(c.complaint_on),
+                "complaint_place": c.complaint_place,
+                "stage": c.stage,
+                "outcome": c.outcome,
+                "decided_on": day(c.decided_on),
+                "lawyer": c.lawyer,
+                "civil_party": c.civil_party,
+                "hearings": [
+                    {"kind": h.kind, "at": h.at.isoformat(), "court": h.court, "outcome": h.outcome}
+                    for h in c.hearings.all()
+                ],
+                "claims": [
+                    {
+                        "body": cl.body,
+                        "filed_on": day(cl.filed_on),
+                        "claimed": str(cl.claimed_amount),
+                        "awarded": str(cl.awarded_amount) if cl.awarded_amount is not None else None,
+                        "paid": str(cl.paid_amount) if cl.paid_amount is not None else None,
+                    }
+                    for cl in c.claims.all()
+                ],
+            }
+            for c in cases
+        ],
+        "incidents": [
+            {"kind": i.kind, "on": day(i.occurred_on), "description": i.description}
+            for i in SupportIncident.objects.filter(person=person)
+        ],
+    }
+
+
+def support_erase(person: Person) -> None:
+    """Erasure: the free text and numbers go; categories, statuses and dates stay for the statistics."""
+    for step in SupportStep.objects.filter(person=person):
+        step.note = None
+        step.save(update_fields=["note", "updated_at"])
+    for permit in ResidencePermit.objects.filter(person=person):
+        permit.number = None
+        permit.save(update_fields=["number", "updated_at"])
+    for case in LegalCase.objects.filter(person=person):
+        case.complaint_place = case.lawyer = None
+        case.save(update_fields=["complaint_place", "lawyer", "updated_at"])
+    Hearing.objects.filter(case__person=person).update(outcome="", court="—")
+    for incident in SupportIncident.objects.filter(person=person):
+        incident.description = None
+        incident.save(update_fields=["description", "updated_at"])
+    SupportFollow.objects.filter(person=person, ended_on__isnull=True).update(ended_on=timezone.localdate())

@@ -197,7 +197,7 @@ def edit_view(request: AuthedRequest, kind: str, pk: str) -> HttpResponse:
 def follow_end_view(request: AuthedRequest, pk: str) -> HttpResponse:
     follows = SupportFollow.objects.filter(person__in=support_persons_for_user(request.user))
     if role_of(request.user) not in COORDINATION:
-        follows = follows.filter(organisation_id=request.user.organisation_id)
+        follows = follows.filter(organisation=request.user.organisation)
     follow = get_for_user(follows, pk, user=request.user, request=request)
     form = forms.EndFollowForm(request.POST)
     try:
