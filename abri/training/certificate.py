@@ -121,11 +121,6 @@ def certificate_pdf(attendance: Attendance, *, issued_on: datetime.date | None =
     pdf.setFillColor(MUTED)
     pdf.setFont(regular, 10)
     pdf.drawString(margin + 17 * mm, y, _text(_("Ac.Sé network")))
-    pdf.drawRightString(
-        width - margin - 4 * mm,
-        y,
-        _text(_("Certificate no. %(number)s") % {"number": attendance.certificate_number}),
-    )
 
     # Title.
     y -= 30 * mm
@@ -161,7 +156,8 @@ def certificate_pdf(attendance: Attendance, *, issued_on: datetime.date | None =
     pdf.drawCentredString(width / 2, y, _text(_("attended the training session")))
     y -= 12 * mm
     pdf.setFont(bold, 16)
-    for line in _wrap(_text(f"« {session.title} »"), bold, 16, width - 2 * margin - 20 * mm):
+    quoted = _("“%(title)s”") % {"title": session.title}
+    for line in _wrap(_text(quoted), bold, 16, width - 2 * margin - 20 * mm):
         pdf.drawCentredString(width / 2, y, line)
         y -= 7.5 * mm
 
@@ -194,8 +190,21 @@ def certificate_pdf(attendance: Attendance, *, issued_on: datetime.date | None =
         pdf.line(label_x, y - 3 * mm, width - margin - 10 * mm, y - 3 * mm)
         y -= 10 * mm
 
+    # The trainer's block, where a signature may go on a printed copy.
+    block_x = width - margin - 80 * mm
+    block_y = max(y - 12 * mm, margin + 48 * mm)
+    pdf.setFont(regular, 10)
+    pdf.setFillColor(MUTED)
+    pdf.drawString(block_x, block_y, _text(_("For the trainer organisation")))
+    pdf.setFillColor(INK)
+    pdf.setFont(bold, 11)
+    for i, line in enumerate(_wrap(_text(trainer_name), bold, 11, 76 * mm)):
+        pdf.drawString(block_x, block_y - 6 * mm - i * 5.5 * mm, line)
+    pdf.setStrokeColor(colors.HexColor("#9aa5b1"))
+    pdf.line(block_x, block_y - 20 * mm, width - margin - 4 * mm, block_y - 20 * mm)
+
     # Footer.
-    footer_y = margin + 18 * mm
+    footer_y = margin + 10 * mm
     pdf.setFont(regular, 10)
     pdf.setFillColor(INK)
     pdf.drawString(
