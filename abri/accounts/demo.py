@@ -240,11 +240,13 @@ def build_demo_network(seed: int = DEFAULT_SEED) -> list[DemoAccount]:
     enrich_directory(rng=rng)
     from abri.core.mail import mail_suppressed
     from abri.referrals.demo import build_demo_requests
-
     from abri.support.demo import build_demo_support
 
     with mail_suppressed():
         build_demo_requests(rng=rng)
         build_demo_support(rng=rng)
+    from abri.training.demo import build_demo_training
+
+    build_demo_training(rng=rng)
     audit_record(action="demo.seed", data={"seed": seed, "organisations": Organisation.objects.count()})
     return accounts

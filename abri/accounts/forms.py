@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from abri.accounts.models import Organisation, OrganisationKind, Role
+from abri.accounts.models import Organisation, OrganisationKind, Role, Sector
 from abri.core.geodata_choices import departement_choices
 
 
@@ -71,6 +71,13 @@ class InvitationAcceptForm(forms.Form):
 class OrganisationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
+    sector = forms.ChoiceField(
+        label=_("Sector"),
+        choices=Sector.choices,
+        initial=Sector.OTHER,
+        required=False,
+        help_text=_("For referrers: what kind of body it is (the statistics break requests down by it)."),
+    )
     departement = forms.ChoiceField(label=_("Département"), required=False, choices=())
     email = forms.EmailField(label=_("Contact e-mail"), required=False)
     phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)

@@ -19,6 +19,18 @@ class OrganisationKind(models.TextChoices):
     OBSERVER = "observer", _("Observer")
 
 
+class Sector(models.TextChoices):
+    """What kind of referrer an organisation is: the statistics filter and break down by it."""
+
+    ASSOCIATION = "association", _("Association")
+    POLICE = "police", _("Police or gendarmerie")
+    JUSTICE = "justice", _("Justice or lawyers")
+    HEALTH = "health", _("Hospital or health service")
+    SOCIAL = "social", _("Public social or migrant services")
+    LABOUR = "labour", _("Labour inspection")
+    OTHER = "other", _("Other")
+
+
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     ADMINISTRATOR = "administrator", _("Administrator")
@@ -43,6 +55,8 @@ class Organisation(BaseModel):
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
     departement = models.CharField(_("département"), max_length=3, blank=True)
+    # For referrers: the kind of referrer (police, association, hospital...), for the statistics.
+    sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices, default=Sector.OTHER)
     email = models.EmailField(_("contact e-mail"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -43,6 +43,7 @@ def organisation_create(
     departement: str = "",
     email: str = "",
     phone: str = "",
+    sector: str = "other",
     request: HttpRequest | None = None,
 ) -> Organisation:
     """Create a partner organisation (administrators only)."""
@@ -53,7 +54,9 @@ def organisation_create(
     if Organisation.objects.filter(name__iexact=name).exists():
         raise DomainError(_("An organisation with this name already exists."), field="name")
     with transaction.atomic():
-        organisation = Organisation(name=name, kind=kind, departement=departement, email=email, phone=phone)
+        organisation = Organisation(
+            name=name, kind=kind, departement=departement, email=email, phone=phone, sector=sector or "other"
+        )
         organisation.full_clean()
         organisation.save()
         audit_record(

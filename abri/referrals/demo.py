@@ -74,6 +74,20 @@ NATIONALITIES = [
     ("marocaine", ["ar", "fr"], 4),
     ("vietnamienne", ["vi"], 2),
 ]
+# The clear, coarse country of origin the statistics count (the nationality itself is encrypted).
+COUNTRY_OF = {
+    "nigériane": "NG",
+    "roumaine": "RO",
+    "chinoise": "CN",
+    "ivoirienne": "CI",
+    "camerounaise": "CM",
+    "bulgare": "BG",
+    "brésilienne": "BR",
+    "albanaise": "AL",
+    "française": "FR",
+    "marocaine": "MA",
+    "vietnamienne": "VN",
+}
 FORMS = [("sexual", 86), ("labour", 7), ("domestic", 4), ("forced_crime", 2), ("begging", 1)]
 DANGER_DEPS = ["13", "75", "93", "69", "06", "31", "33", "59", "67", "34", "44", "94", "92", "95", "83"]
 # Final states of the past requests (placements come with the next issue).
@@ -156,6 +170,7 @@ def _file(
             "gender": "F" if woman else "M",
             "languages": languages,
             "interpreter_needed": "fr" not in languages,
+            "country_of_origin": COUNTRY_OF.get(nationality, "unknown"),
         },
     )
     members = []
@@ -179,6 +194,17 @@ def _file(
             "danger_towns": "",
             "min_distance_km": rng.choice([150, 150, 200, 300]),
             "exploiters": rng.choice(["Réseau", "Famille", "Conjoint", "Réseau transnational"]),
+            # The national survey's coarse variables (a few left unknown, as in the field).
+            "exploiter_relation": _weighted(
+                rng, [("network", 60), ("family", 10), ("spouse", 8), ("employer", 10), ("unknown", 12)]
+            ),
+            "exploitation_place": _weighted(
+                rng, [("france", 45), ("abroad", 10), ("both", 35), ("unknown", 10)]
+            ),
+            "exploitation_start_age": _weighted(
+                rng, [("15_17", 18), ("18_24", 45), ("25_34", 20), ("35_plus", 5), ("unknown", 12)]
+            ),
+            "housed_by_exploiter": _weighted(rng, [("yes", 40), ("no", 35), ("unknown", 25)]),
         },
     )
     services.request_save_needs(

@@ -9,7 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.core.geodata_choices import departement_choices
 from abri.core.vocabulary import LANGUAGES, ExploitationForm, Gender
-from abri.referrals.models import Attachment, HouseholdMember, PermitStatus, Urgency
+from abri.referrals.models import (
+    Attachment,
+    CountryOfOrigin,
+    ExploitationPlace,
+    ExploiterRelation,
+    HouseholdMember,
+    PermitStatus,
+    StartAge,
+    Urgency,
+    YesNoUnknown,
+)
 
 
 class PersonForm(forms.Form):
@@ -34,6 +44,13 @@ class PersonForm(forms.Form):
         help_text=_("Only if the birth date is not known."),
     )
     nationality = forms.CharField(label=_("Nationality"), max_length=100, required=False)
+    country_of_origin = forms.ChoiceField(
+        label=_("Country of origin"),
+        choices=CountryOfOrigin.choices,
+        required=False,
+        initial=CountryOfOrigin.UNKNOWN,
+        help_text=_("For the national statistics: a list of countries, kept apart from the identity."),
+    )
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
     languages = forms.MultipleChoiceField(
@@ -92,6 +109,33 @@ class SituationForm(forms.Form):
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Network, family, spouse; where they are. Stored encrypted."),
+    )
+    exploiter_relation = forms.ChoiceField(
+        label=_("Who the exploiter was"),
+        choices=ExploiterRelation.choices,
+        required=False,
+        initial=ExploiterRelation.UNKNOWN,
+        help_text=_(
+            "For the national statistics, like the three questions below: answer “Unknown” if unsure."
+        ),
+    )
+    exploitation_place = forms.ChoiceField(
+        label=_("Where the exploitation took place"),
+        choices=ExploitationPlace.choices,
+        required=False,
+        initial=ExploitationPlace.UNKNOWN,
+    )
+    exploitation_start_age = forms.ChoiceField(
+        label=_("Age when the exploitation began"),
+        choices=StartAge.choices,
+        initial=StartAge.UNKNOWN,
+        required=False,
+    )
+    housed_by_exploiter = forms.ChoiceField(
+        label=_("Housed by the exploiter"),
+        choices=YesNoUnknown.choices,
+        initial=YesNoUnknown.UNKNOWN,
+        required=False,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -48,6 +48,63 @@ class PermitStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class CountryOfOrigin(models.TextChoices):
+    """A coarse, clear country of origin for statistics (the nationality itself stays encrypted).
+
+    The countries the network meets most (DOMAIN.md), then one bucket per continent.
+    """
+
+    NIGERIA = "NG", _("Nigeria")
+    ROMANIA = "RO", _("Romania")
+    BULGARIA = "BG", _("Bulgaria")
+    CHINA = "CN", _("China")
+    IVORY_COAST = "CI", _("Côte d'Ivoire")
+    CAMEROON = "CM", _("Cameroon")
+    GUINEA = "GN", _("Guinea")
+    MOROCCO = "MA", _("Morocco")
+    ALBANIA = "AL", _("Albania")
+    BRAZIL = "BR", _("Brazil")
+    VIETNAM = "VN", _("Vietnam")
+    FRANCE = "FR", _("France")
+    OTHER_EUROPE = "europe", _("Other country of Europe")
+    OTHER_AFRICA = "africa", _("Other country of Africa")
+    OTHER_ASIA = "asia", _("Other country of Asia")
+    OTHER_AMERICAS = "americas", _("Other country of the Americas")
+    OTHER = "other", _("Other country")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class StartAge(models.TextChoices):
+    UNDER_15 = "under_15", _("Under 15")
+    FROM_15_TO_17 = "15_17", _("15 to 17")
+    FROM_18_TO_24 = "18_24", _("18 to 24")
+    FROM_25_TO_34 = "25_34", _("25 to 34")
+    OVER_35 = "35_plus", _("35 or older")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class ExploitationPlace(models.TextChoices):
+    FRANCE = "france", _("In France")
+    ABROAD = "abroad", _("Abroad")
+    BOTH = "both", _("In France and abroad")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class ExploiterRelation(models.TextChoices):
+    NETWORK = "network", _("A network")
+    FAMILY = "family", _("Family")
+    SPOUSE = "spouse", _("Spouse or partner")
+    EMPLOYER = "employer", _("Employer")
+    OTHER = "other", _("Someone else")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class YesNoUnknown(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class Person(BaseModel):
     """A person referred to the network. Known to other pages by reference and pseudonym only."""
 
@@ -72,6 +129,29 @@ class Person(BaseModel):
     complaint_filed = models.BooleanField(_("complaint filed"), default=False)
     permit_status = models.CharField(
         _("residence situation"), max_length=16, choices=PermitStatus.choices, default=PermitStatus.UNKNOWN
+    )
+    # The national survey's coarse variables (docs/decisions/0006-survey-variables.md): in clear,
+    # categories only, "unknown" until the field worker says.
+    country_of_origin = models.CharField(
+        _("country of origin"), max_length=8, choices=CountryOfOrigin.choices, default=CountryOfOrigin.UNKNOWN
+    )
+    exploitation_start_age = models.CharField(
+        _("age when the exploitation began"), max_length=8, choices=StartAge.choices, default=StartAge.UNKNOWN
+    )
+    exploitation_place = models.CharField(
+        _("where the exploitation took place"),
+        max_length=8,
+        choices=ExploitationPlace.choices,
+        default=ExploitationPlace.UNKNOWN,
+    )
+    exploiter_relation = models.CharField(
+        _("who the exploiter was"),
+        max_length=8,
+        choices=ExploiterRelation.choices,
+        default=ExploiterRelation.UNKNOWN,
+    )
+    housed_by_exploiter = models.CharField(
+        _("housed by the exploiter"), max_length=8, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
     )
     # Keyed hashes of normalised identity attributes, for possible duplicates (coordinators only).
     index_name_birth = models.CharField(max_length=64, blank=True, db_index=True)
