@@ -108,6 +108,7 @@ def _detail(
         {
             "session": session,
             "rows": rows,
+            "show_shelter": any(row["shelter"] for row in rows),
             "hidden_count": total - len(attendances),
             "manage": manage,
             "form": form if form is not None else (_attendance_form(request, session) if manage else None),
