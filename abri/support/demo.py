@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from abri.accounts.models import OrganisationKind, User
+from abri.accounts.models import Organisation, OrganisationKind, User
 from abri.placements.models import Stay
 from abri.referrals.models import Person
 from abri.support.models import (
@@ -212,14 +212,16 @@ def _proceeding(w: _Writer, rng: random.Random, person: Person, user: User, star
     w.journal(
         person, user, complaint, "case.create", f"{case.get_offence_display()}: {case.get_stage_display()}"
     )
+    hearing_day = complaint + datetime.timedelta(days=rng.randint(20, 60))
+    past = hearing_day < today
     w.hearings.append(
         Hearing(
             case=case,
             kind=HearingKind.HEARING,
-            at=_at(complaint + datetime.timedelta(days=rng.randint(20, 60)), 14),
+            at=_at(hearing_day, 14),
             court="Brigade de protection des mineurs" if rng.random() < 0.1 else "Office central (OCRTEH)",
-            outcome="Audition réalisée",
-            reminded=True,
+            outcome="Audition réalisée" if past else "",  # a hearing to come has no outcome yet
+            reminded=past,
             created_by=user,
         )
     )
@@ -300,9 +302,6 @@ def build_demo_support(*, rng: random.Random) -> None:
             )
         )
     partner_user = User.objects.get(username="partenaire")
-    partners = list(
-        User.objects.filter(organisation__kind=OrganisationKind.SUPPORT_PARTNER).order_by("username")
-    )
     follows = []
     # The demo partner follows some current residents (it never sees their shelter)…
     for stay in current[:5]:
@@ -347,14 +346,18 @@ def build_demo_support(*, rng: random.Random) -> None:
         _support(w, rng, person, partner_user, start, today)
         if i < 6:
             _proceeding(w, rng, person, partner_user, start)
-    # Other partners follow a few people too.
-    for other, stay in zip(partners[1:], [s for s in stays if s.ended_on][6:12], strict=False):
+    # Other partners follow a few people too (assigned by the coordination).
+    coordinator = User.objects.get(username="coordination")
+    others = Organisation.objects.filter(kind=OrganisationKind.SUPPORT_PARTNER).exclude(pk=_org(partner_user))
+    for organisation, stay in zip(
+        others.order_by("name"), [s for s in stays if s.ended_on][6:12], strict=False
+    ):
         follows.append(
             SupportFollow(
                 person=stay.request.person,
-                organisation_id=_org(other),
+                organisation=organisation,
                 started_on=stay.started_on,
-                created_by=other,
+                created_by=coordinator,
             )
         )
     SupportFollow.objects.bulk_create(follows)
