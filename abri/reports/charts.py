@@ -125,10 +125,10 @@ def _vertical(figure: Figure, prefix: str, stacked: bool) -> tuple[str, int]:
             total = sum(s.values[i] or 0 for s in figure.series)
             out.append(_text(x0 + slot / 2, y - 4, _fmt(total), cls="value", anchor="middle"))
         else:
-            bw = slot * 0.8 / k
+            bw = min(slot * 0.8 / k, 60)
             for j, series in enumerate(figure.series):
                 cell = series.values[i]
-                x = x0 + slot * 0.1 + j * bw
+                x = x0 + slot / 2 - k * bw / 2 + j * bw
                 if cell is None:
                     out.append(_text(x + bw / 2, base - 4, "–", cls="value", anchor="middle"))
                     continue
@@ -164,8 +164,8 @@ def _line(figure: Figure, prefix: str) -> tuple[str, int]:
         out.append(f'<path class="line l{j % PATTERNS}" d="{d}"/>')
         for (x, y), value in zip(points, [v for v in series.values if v is not None], strict=True):
             out.append(_marker(j, x, y))
-            if n <= 13:
-                dy = -8 if j % 2 == 0 else 16
+            if n <= 13 and value:
+                dy = -8 if j % 2 == 0 or y + 16 > base - 4 else 16
                 out.append(_text(x, y + dy, _fmt(value), cls="value", anchor="middle"))
     return "".join(out), height
 

@@ -55,11 +55,32 @@ def _hatch(drawing: Drawing, series: int, x: float, y: float, w: float, h: float
 def _legend(drawing: Drawing, figure: Figure, y: float) -> None:
     x = 0.0
     for i, series in enumerate(figure.series):
-        drawing.add(Rect(x, y, 9, 9, fillColor=FILLS[i % 5], strokeColor=colors.black, strokeWidth=0.3))
-        _hatch(drawing, i, x, y, 9, 9)
+        if figure.kind == "line":
+            drawing.add(
+                Line(
+                    x - 2,
+                    y + 4.5,
+                    x + 11,
+                    y + 4.5,
+                    strokeColor=FILLS[i % 5],
+                    strokeWidth=1.4,
+                    strokeDashArray=None if i == 0 else [3, 2],
+                )
+            )
+            _point(drawing, i, x + 4.5, y + 4.5)
+        else:
+            drawing.add(Rect(x, y, 9, 9, fillColor=FILLS[i % 5], strokeColor=colors.black, strokeWidth=0.3))
+            _hatch(drawing, i, x, y, 9, 9)
         label = str(series.label)
         drawing.add(String(x + 12, y + 1, label, fontSize=7.5))
         x += 22 + 4.2 * len(label)
+
+
+def _point(drawing: Drawing, series: int, x: float, y: float) -> None:
+    """Filled squares for the first series, hollow ones for the second: told apart without colour."""
+    fill = FILLS[0] if series == 0 else colors.white
+    colour = FILLS[series % 5]
+    drawing.add(Rect(x - 2.2, y - 2.2, 4.4, 4.4, fillColor=fill, strokeColor=colour, strokeWidth=1))
 
 
 def chart(figure: Figure) -> Drawing:
@@ -127,10 +148,10 @@ def _vertical(figure: Figure) -> Drawing:
             drawing.add(String(x0 + slot / 2, y + 2, _fmt(total), fontSize=6.5, textAnchor="middle"))
         else:
             k = len(figure.series)
-            bw = slot * 0.8 / k
+            bw = min(slot * 0.8 / k, 1.6 * cm)
             for j, series in enumerate(figure.series):
                 value = series.values[i]
-                x = x0 + slot * 0.1 + j * bw
+                x = x0 + slot / 2 - k * bw / 2 + j * bw
                 h = (value or 0) * scale
                 if value:
                     drawing.add(Rect(x, bottom, bw - 1, h, fillColor=FILLS[j % 5], strokeColor=None))
@@ -157,11 +178,12 @@ def _vertical(figure: Figure) -> Drawing:
                         strokeDashArray=None if j == 0 else [3, 2],
                     )
                 )
-            for x, y in points:
-                if j == 0:
-                    drawing.add(Rect(x - 2, y - 2, 4, 4, fillColor=FILLS[0], strokeColor=None))
-                else:
-                    drawing.add(Rect(x - 2, y - 2, 4, 4, fillColor=colors.white, strokeColor=FILLS[j % 5]))
+            values = [v for v in series.values if v is not None]
+            for (x, y), value in zip(points, values, strict=True):
+                _point(drawing, j, x, y)
+                if n <= 13 and value:
+                    dy = 4 if j == 0 or y - 9 < bottom + 2 else -9
+                    drawing.add(String(x, y + dy, _fmt(value), fontSize=6.5, textAnchor="middle"))
     _legend(drawing, figure, 2)
     return drawing
 

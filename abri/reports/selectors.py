@@ -563,27 +563,20 @@ def legal_figure(filters: Filters, organisation: Any = None) -> Figure | None:
 
 
 def shelters_without_trained_staff(today: datetime.date | None = None) -> QuerySet[Shelter] | None:
-    """Active shelters where nobody attended a training in the last 24 months."""
+    """Active shelters where nobody attended a training in the last 24 months (training's window)."""
     attendance = _installed("training", "Attendance")
     if attendance is None:
         return None
-    try:
-        from abri.training import selectors as training_selectors
+    from abri.training.selectors import window_start
 
-        finder = getattr(training_selectors, "shelters_without_trained_staff", None)
-    except ImportError:
-        finder = None
-    if finder is not None:
-        return finder()  # type: ignore[no-any-return]
     today = today or timezone.localdate()
-    since = today - datetime.timedelta(days=730)
     trained = attendance.objects.filter(
-        attended=True, session__starts_on__gte=since, session__starts_on__lte=today
+        shelter=OuterRef("pk"),
+        attended=True,
+        session__starts_on__gte=window_start(today),
+        session__starts_on__lte=today,
     )
-    return Shelter.objects.filter(is_active=True).exclude(
-        Exists(trained.filter(shelter=OuterRef("pk")))
-        | Exists(trained.filter(user__organisation=OuterRef("operator")))
-    )
+    return Shelter.objects.filter(is_active=True).exclude(Exists(trained))
 
 
 def training_figure(filters: Filters) -> Figure | None:
@@ -595,7 +588,11 @@ def training_figure(filters: Filters) -> Figure | None:
     sessions = session.objects.filter(in_period).count()
     attended = attendance.objects.filter(
         attended=True, session__starts_on__gte=filters.start, session__starts_on__lt=filters.end
-    ).aggregate(people=Count("id"), shelters=Count("shelter", distinct=True))
+    ).aggregate(
+        users=Count("user", distinct=True),
+        external=Count("full_name", filter=Q(user__isnull=True), distinct=True),
+        shelters=Count("shelter", distinct=True),
+    )
     without = shelters_without_trained_staff()
     if without is not None and filters.region:
         without = without.filter(region=filters.region)
@@ -605,7 +602,7 @@ def training_figure(filters: Filters) -> Figure | None:
         kind="hbars",
         categories=[
             _("Sessions"),
-            _("People trained (attendances)"),
+            _("People trained"),
             _("Shelters whose staff attended"),
             _("Shelters without trained staff (24 months)"),
         ],
@@ -614,7 +611,7 @@ def training_figure(filters: Filters) -> Figure | None:
                 _("Count"),
                 [
                     sessions,
-                    attended["people"],
+                    attended["users"] + attended["external"],
                     attended["shelters"],
                     without.count() if without is not None else None,
                 ],

@@ -1,0 +1,159 @@
+"""The survey file (CSV and XLSX), the annual PDF, who may export, and each one's own activity."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from abri.accounts.stepup import VERIFIED_AT_KEY
+from abri.audit.models import AuditEvent
+from abri.reports import exports, pdf
+from abri.support import services as support
+from tests.conftest import sign_in
+from tests.reports.factories import file_request, known_network
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+
+
+@pytest.fixture
+def known(network):
+    return known_network(network)
+
+
+def _csv(client, year):
+    response = client.get("/statistics/survey.csv", {"year": year})
+    assert response.status_code == 200 and response.streaming
+    body = b"".join(response.streaming_content)
+    return body, list(csv.DictReader(io.StringIO(body.decode())))
+
+
+def test_survey_csv_one_row_per_person_and_no_identity(known, network):
+    client = sign_in(Client(), network.user("coordinator"))
+    year = timezone.localdate().year
+    body, rows = _csv(client, year)
+    assert list(rows[0].keys()) == exports.COLUMNS
+    # Identified this year: the six requests (r6's may be last year when we are in January or
+    # February, but her stay overlaps the year, so she is "supported").
+    assert len(rows) == 6
+    assert sorted(r["row"] for r in rows) == [str(i) for i in range(1, 7)]
+    for req in known.requests.values():
+        person = req.person
+        birth = person.birth_date.isoformat() if person.birth_date else ""
+        identity = (person.first_name, person.last_name, person.reference, person.pseudonym, person.phone)
+        for secret in (*identity, person.nationality, birth, req.situation):
+            if secret:
+                assert secret.encode() not in body, secret
+    assert "Réseau".encode() not in body  # what is known of the exploiters: free text, never
+    by_gender = sorted(r["gender"] for r in rows)
+    assert by_gender == ["F", "F", "F", "F", "M", "X"]
+    sheltered = [r for r in rows if r["sheltered"] == "yes"]
+    assert len(sheltered) == 2 and all(r["supported"] == "yes" for r in sheltered)
+    exited = [r for r in rows if r["exit_outcome"]]
+    assert [r["exit_outcome"] for r in exited] == ["housing"] and exited[0]["support_days"] == "1"
+    assert {r["addiction"] for r in rows} == {"yes"}  # opened from the encrypted health needs
+    assert {r["exploiter_relation"] for r in rows} == {"network"}
+    assert {r["referrer_kind"] for r in rows} == {"police", "association"}
+    assert {r["referrer_region"] for r in rows} == {"93", "84"}
+    assert sum(r["complaint_filed"] == "yes" for r in rows) == 1
+    event = AuditEvent.objects.filter(action="reports.export.csv").get()
+    assert event.data == {"year": year, "format": "csv"}
+
+
+def test_support_follow_up_makes_a_person_supported_and_counts_in_the_partners_activity(known, network):
+    coordinator = network.user("coordinator")
+    person = known.requests["r5"].person
+    support.follow_start(actor=coordinator, person=person, organisation=network.org("support_partner"))
+    rows = list(exports.survey_rows(timezone.localdate().year))[1:]
+    supported = [r for r in rows if r[exports.COLUMNS.index("supported")] == "yes"]
+    assert len(supported) == 3  # r1 and r6 sheltered, r5 followed by the partner
+    client = sign_in(Client(), network.user("partner"))
+    html = client.get("/activity/").content.decode()
+    assert "People we follow" in html or "Les personnes que nous suivons" in html
+    other = sign_in(Client(), network.user("partner", "other")).get("/activity/").content.decode()
+    assert html != other
+
+
+def test_survey_xlsx_has_the_same_rows(known, network):
+    client = sign_in(Client(), network.user("coordinator"))
+    response = client.get("/statistics/survey.xlsx", {"year": timezone.localdate().year})
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == exports.COLUMNS and len(rows) == 7
+    assert b"Z\xc3\xa9lie" not in data
+
+
+def test_export_query_count_is_flat(known, network):
+    year = timezone.localdate().year
+    with CaptureQueriesContext(connection) as before:
+        list(exports.survey_rows(year))
+    for i in range(5):
+        file_request(network, age=20 + i, children=1)
+    with CaptureQueriesContext(connection) as after:
+        assert len(list(exports.survey_rows(year))) == 12
+    assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_exports_need_a_fresh_second_factor_and_coordinators(known, network):
+    client = sign_in(Client(), network.user("coordinator"))
+    session = client.session
+    session[VERIFIED_AT_KEY] = 0
+    session.save()
+    response = client.get("/statistics/survey.csv", {"year": 2025})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:step_up"))
+    for role in ("referrer", "shelter_staff", "partner", "observer"):
+        other = sign_in(Client(), network.user(role))
+        for url in ("/statistics/survey.csv", "/statistics/survey.xlsx", "/statistics/report.pdf"):
+            assert other.get(url).status_code == 404
+    bad = sign_in(Client(), network.user("coordinator")).get("/statistics/survey.csv", {"year": "x"})
+    assert bad.status_code == 400 and b'name="year"' in bad.content
+    assert not AuditEvent.objects.filter(action="reports.export.csv").exists()
+
+
+def test_annual_report_pdf_renders_with_its_charts(known, network):
+    year = timezone.localdate().year
+    data = pdf.annual_report(year)
+    assert data.startswith(b"%PDF")
+    document = pypdfium2.PdfDocument(data)
+    text = "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    assert f"Annual activity report {year}" in text
+    assert "Requests per month, by outcome" in text and "Exits by outcome" in text
+    assert "Zélie" not in text and known.requests["r1"].person.reference not in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for i in range(len(document)):
+        document[i].render(scale=1.3).to_pil().save(SCREENSHOTS / f"reports-annual-page{i + 1}.png")
+    assert len(document) >= 3
+    client = sign_in(Client(), network.user("coordinator"))
+    response = client.get("/statistics/report.pdf", {"year": year})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert AuditEvent.objects.filter(action="reports.export.pdf").exists()
+
+
+def test_own_activity_shows_only_the_organisations_records(known, network):
+    own = sign_in(Client(), network.user("referrer")).get("/activity/")
+    other = sign_in(Client(), network.user("referrer", "other")).get("/activity/")
+    assert own.status_code == other.status_code == 200
+    own_ctx = own.context["sections"][0][1][0][0]
+    other_ctx = other.context["sections"][0][1][0][0]
+    assert own_ctx.total == 3 and other_ctx.total == 3  # r1, r2, r5 / r3, r4, r6
+    html = own.content.decode()
+    for shelter in (known.shelter_a, known.shelter_b):
+        assert shelter.name not in html and shelter.commune not in html
+    staff = sign_in(Client(), network.user("shelter_staff")).get("/activity/")
+    proposals = staff.context["sections"][0][1][0][0]
+    assert proposals.total == 2  # r1 arrived and r2 refused at shelter A only
+    assert known.shelter_b.name not in staff.content.decode()
+    for role in ("coordinator", "observer"):
+        assert sign_in(Client(), network.user(role)).get("/activity/").status_code == 404
