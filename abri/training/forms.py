@@ -10,6 +10,15 @@ from abri.training.models import Audience, Topic
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class HoursField(forms.DecimalField):
+    """Hours typed the French way ("6,5") or the English way ("6.5")."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
+        return super().to_python(value)
+
+
 class SessionFilterForm(forms.Form):
     year = forms.ChoiceField(label=_("Year"), required=False)
     topic = forms.ChoiceField(
@@ -29,13 +38,14 @@ class SessionForm(forms.Form):
     topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices)
     audience = forms.ChoiceField(label=_("Audience"), choices=Audience.choices)
     starts_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
-    duration_hours = forms.DecimalField(
+    duration_hours = HoursField(
         label=_("Duration (hours)"),
         max_digits=4,
         decimal_places=1,
         min_value=0.5,
         max_value=200,
         help_text=_("For example 3 for a half day, 6.5 for a day."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     online = forms.BooleanField(label=_("Online session"), required=False)
     place = forms.CharField(

@@ -40,7 +40,7 @@ def test_coordinator_records_a_session_through_the_form(network):
         "topic": "security",
         "audience": "shelter_staff",
         "starts_on": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
-        "duration_hours": "3.5",
+        "duration_hours": "3,5",
         "place": "Marseille",
         "trainer": str(network.org("coordinator").pk),
         "notes": "",
@@ -51,6 +51,11 @@ def test_coordinator_records_a_session_through_the_form(network):
         "training:session_detail", args=[session.pk]
     )
     assert str(session.duration_hours) == "3.5"
+    edit = client.post(reverse("training:session_edit", args=[session.pk]), {**data, "duration_hours": "6.5"})
+    assert edit.status_code == 302
+    session.refresh_from_db()
+    assert str(session.duration_hours) == "6.5"
+    assert 'value="6.5"' in client.get(reverse("training:session_edit", args=[session.pk])).content.decode()
 
 
 @pytest.mark.parametrize(
