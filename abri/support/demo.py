@@ -76,15 +76,15 @@ class _Writer:
         self.claims: list[CompensationClaim] = []
         self.events: list[SupportEvent] = []
 
-    def journal(self, person: Person, user: User, when: datetime.date, kind: str, summary: str) -> None:
+    def journal(self, person: Person, user: User, when: datetime.date, event: str, **data: Any) -> None:
         self.events.append(
             SupportEvent(
                 person=person,
                 organisation_id=_org(user),
                 actor=user,
                 at=_at(when, 9 + len(self.events) % 8),
-                kind=kind,
-                summary=summary[:200],
+                kind=event,
+                data=data,
             )
         )
 
@@ -130,7 +130,8 @@ def _support(
             user,
             started,
             "step.create",
-            f"{step.get_category_display()}: {step.get_status_display()}",
+            category=category,
+            status=status,
         )
     if rng.random() < 0.7:
         # The reflection period, then the récépissé and the permit for victims who file a complaint.
@@ -166,7 +167,9 @@ def _support(
                     created_by=user,
                 )
             )
-            w.journal(person, user, granted, "permit.create", str(PermitKind.TEMPORARY.label))
+            w.journal(
+                person, user, granted, "permit.create", kind=PermitKind.TEMPORARY, status=PermitStatus.GRANTED
+            )
     if rng.random() < 0.55:
         _proceeding(w, rng, person, user, start)
 
@@ -209,9 +212,7 @@ def _proceeding(w: _Writer, rng: random.Random, person: Person, user: User, star
         created_by=user,
     )
     w.cases.append(case)
-    w.journal(
-        person, user, complaint, "case.create", f"{case.get_offence_display()}: {case.get_stage_display()}"
-    )
+    w.journal(person, user, complaint, "case.create", offence=case.offence, stage=stage, outcome=outcome)
     hearing_day = complaint + datetime.timedelta(days=rng.randint(20, 60))
     past = hearing_day < today
     w.hearings.append(
@@ -362,7 +363,7 @@ def build_demo_support(*, rng: random.Random) -> None:
         )
     SupportFollow.objects.bulk_create(follows)
     for follow in follows:
-        w.journal(follow.person, follow.created_by, follow.started_on, "follow.start", "Suivi commencé")
+        w.journal(follow.person, follow.created_by, follow.started_on, "follow.start")
     w.save()
     for stay in current[5:7]:
         user = staff_of[stay.shelter.operator_id]

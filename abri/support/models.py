@@ -238,13 +238,13 @@ class SupportEvent(models.Model):
     # A default rather than auto_now_add, so that the demo's three years can be dated.
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=40)
-    # A coarse description (a category, a status): never free text, so it can be shown to every
-    # organisation that follows the person.
-    summary = models.CharField(max_length=200)
+    # Codes (a category, a status, a date), never free text, so every organisation that follows
+    # the person may read the line; abri.support.journal makes the sentence in the reader's language.
+    data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["person", "-at"])]
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.summary}"
+        return self.kind

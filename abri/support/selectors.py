@@ -20,6 +20,7 @@ from abri.access.roles import COORDINATION, PARTNER, SHELTER_STAFF, role_of
 from abri.accounts.models import Organisation, OrganisationKind
 from abri.placements.models import Stay
 from abri.referrals.models import Person
+from abri.support.journal import describe
 from abri.support.models import (
     CaseOutcome,
     Hearing,
@@ -125,7 +126,7 @@ def support_record(user: Any, person: Person) -> SupportRecord:
     journal = [
         {
             "at": event.at,
-            "summary": event.summary,
+            "summary": describe(event.kind, event.data),
             "by": organisation_label(user, event.organisation),
             # A partner does not learn the names of a shelter's staff.
             "actor": (

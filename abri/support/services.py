@@ -3,7 +3,7 @@
 Who may write: coordinators on every record; a shelter's staff on their current residents; a
 support partner on the people it follows. An entry is changed only by the organisation that
 recorded it (or a coordinator). Each write is one transaction, audited, and journaled on the
-record with a coarse summary (never free text).
+record with codes, never free text (abri.support.journal).
 """
 
 from __future__ import annotations
@@ -74,9 +74,10 @@ def _person_of(entry: Any) -> Person:
     return entry.case.person if hasattr(entry, "case") else entry.person
 
 
-def _journal(person: Person, actor: User | None, organisation_id: Any, kind: str, summary: str) -> None:
+def _journal(person: Person, actor: User | None, organisation_id: Any, event: str, **data: Any) -> None:
+    """A line of the record's journal: codes only, turned into a sentence when read (journal.py)."""
     SupportEvent.objects.create(
-        person=person, actor=actor, organisation_id=organisation_id, kind=kind, summary=summary[:200]
+        person=person, actor=actor, organisation_id=organisation_id, kind=event, data=data
     )
 
 
@@ -190,7 +191,7 @@ def person_create_followed(
         SupportFollow.objects.create(
             person=person, organisation=organisation, started_on=started_on, created_by=actor
         )
-        _journal(person, actor, organisation.pk, "follow.start", str(_("Follow-up started")))
+        _journal(person, actor, organisation.pk, "follow.start")
         audit_record(action="support.person_create", actor=actor, target=person, request=http_request)
     return person
 
@@ -219,7 +220,7 @@ def follow_start(
         follow = SupportFollow.objects.create(
             person=person, organisation=organisation, started_on=started_on, created_by=actor
         )
-        _journal(person, actor, organisation.pk, "follow.start", str(_("Follow-up started")))
+        _journal(person, actor, organisation.pk, "follow.start")
         audit_record(
             action="support.follow_start",
             actor=actor,
@@ -251,7 +252,7 @@ def follow_end(
             raise DomainError(_("This follow-up has already ended."), code="wrong_state")
         locked.ended_on = ended_on
         locked.save(update_fields=["ended_on", "updated_at"])
-        _journal(locked.person, actor, locked.organisation_id, "follow.end", str(_("Follow-up ended")))
+        _journal(locked.person, actor, locked.organisation_id, "follow.end")
         audit_record(action="support.follow_end", actor=actor, target=locked, request=http_request)
     return locked
 
@@ -298,13 +299,8 @@ def step_save(
         step.note = str(data.get("note") or "").strip()
         step.updated_by = actor
         step.save()
-        summary = f"{step.get_category_display()}: {step.get_status_display()}"
-        if created or before != status:
-            _journal(
-                person, actor, actor.organisation_id, "step.create" if created else "step.status", summary
-            )
-        else:
-            _journal(person, actor, actor.organisation_id, "step.update", summary)
+        event = "step.create" if created else ("step.status" if before != status else "step.update")
+        _journal(person, actor, _org_id(actor), event, category=category, status=status)
         audit_record(
             action="support.step_save",
             actor=actor,
@@ -366,7 +362,8 @@ def permit_save(
             actor,
             actor.organisation_id,
             "permit.create" if created else "permit.update",
-            f"{permit.get_kind_display()}: {permit.get_status_display()}",
+            kind=kind,
+            status=status,
         )
         audit_record(
             action="support.permit_save",
@@ -430,7 +427,9 @@ def case_save(
             actor,
             actor.organisation_id,
             "case.create" if created else "case.update",
-            f"{case.get_offence_display()}: {case.get_stage_display()}, {case.get_outcome_display()}",
+            offence=offence,
+            stage=stage,
+            outcome=outcome,
         )
         audit_record(
             action="support.case_save",
@@ -478,7 +477,8 @@ def hearing_save(
             actor,
             actor.organisation_id,
             "hearing.create" if created else "hearing.update",
-            f"{hearing.get_kind_display()} {timezone.localtime(at):%Y-%m-%d}",
+            kind=kind,
+            on=f"{timezone.localtime(at):%Y-%m-%d}",
         )
         audit_record(action="support.hearing_save", actor=actor, target=hearing, request=http_request)
     return hearing
@@ -529,7 +529,7 @@ def claim_save(
             actor,
             actor.organisation_id,
             "claim.create" if created else "claim.update",
-            str(claim.get_body_display()),
+            body=body,
         )
         audit_record(action="support.claim_save", actor=actor, target=claim, request=http_request)
     return claim
@@ -577,7 +577,7 @@ def support_incident_report(
             emergency_move=emergency,
             reported_by=actor,
         )
-        _journal(person, actor, actor.organisation_id, "incident", str(incident.get_kind_display()))
+        _journal(person, actor, actor.organisation_id, "incident", kind=kind)
         audit_record(
             action="support.incident", actor=actor, target=incident, data={"kind": kind, "move": emergency}
         )
@@ -591,7 +591,7 @@ def support_incident_report(
                 http_request=http_request,
             )
             incident.save(update_fields=["placement_incident", "updated_at"])
-            _journal(person, actor, actor.organisation_id, "incident.move", str(_("Emergency move started")))
+            _journal(person, actor, actor.organisation_id, "incident.move")
         elif emergency:
             _notify_coordination(_("A support partner asks for an emergency move in Abri."), person)
     return incident
@@ -622,9 +622,7 @@ def emergency_move(
             http_request=http_request,
         )
         SupportIncident.objects.filter(pk=incident.pk).update(placement_incident=moved, emergency_move=True)
-        _journal(
-            incident.person, actor, actor.organisation_id, "incident.move", str(_("Emergency move started"))
-        )
+        _journal(incident.person, actor, actor.organisation_id, "incident.move")
     return moved
 
 
