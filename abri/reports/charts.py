@@ -71,9 +71,17 @@ def _hbars(figure: Figure, prefix: str) -> tuple[str, int]:
     bar_w = WIDTH - label_w - 70
     row_h = 26
     out = []
+    fits = int(label_w / 6.8)
     for i, (category, value) in enumerate(zip(figure.categories, values, strict=True)):
         y = 10 + i * row_h
-        out.append(_text(label_w - 8, y + 15, category, anchor="end"))
+        label = str(category)
+        if len(label) > fits:  # the whole label is in the table below and in the tooltip
+            out.append(
+                f'<text class="label" x="{label_w - 8:.1f}" y="{y + 15:.1f}" text-anchor="end">'
+                f"<title>{escape(label)}</title>{escape(label[: fits - 1])}…</text>"
+            )
+        else:
+            out.append(_text(label_w - 8, y + 15, label, anchor="end"))
         if value is None:
             out.append(_text(label_w + 4, y + 15, "< 10", cls="value hidden-value"))
             continue

@@ -26,6 +26,7 @@ def region_rows() -> list[tuple[str, Any]]:
 
 def year_tables(year: int, *, secondary: bool = True, threshold: int = THRESHOLD) -> list[Table]:
     """Every table an observer can get for a year, suppressed together (three queries)."""
+    selectors.without_jit()
     filters = selectors.year_filters(year)
     rows = region_rows()
 

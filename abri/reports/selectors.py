@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Case, CharField, Count, Exists, Min, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
@@ -27,6 +28,15 @@ from abri.network.models import AvailabilityChange, Shelter
 from abri.placements.models import ExitOutcome, Proposal, ProposalStatus, RefusalReason, Stay
 from abri.referrals.models import CountryOfOrigin, HouseholdMember, Person, Request, Status
 from abri.reports.figures import Figure, Series
+
+
+def without_jit() -> None:
+    """PostgreSQL's JIT compiles these wide aggregate queries for ~2 s before running them for
+    milliseconds (measured by bench/reports.py): switch it off for this connection."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+
 
 # -- filters ------------------------------------------------------------------------------------
 
@@ -47,6 +57,10 @@ class Filters:
     @property
     def end_at(self) -> datetime.datetime:
         return _aware(self.end)
+
+    @property
+    def last_month(self) -> datetime.date:
+        return add_months(self.end, -1)
 
     def months(self) -> list[datetime.date]:
         months, current = [], self.start
@@ -269,7 +283,7 @@ def occupancy_figure(filters: Filters, shelters: QuerySet[Shelter] | None = None
     """Places occupied by stays and places dedicated, on the first day of each month (3 queries).
 
     Dedicated places on a day come from the shelter's availability history (the last change
-    before that day), else from its current number if it existed then.
+    before that day), else from its current number. Active shelters only.
     """
     today = timezone.localdate()
     days = [m for m in filters.months() if m <= today]
@@ -301,9 +315,7 @@ def occupancy_figure(filters: Filters, shelters: QuerySet[Shelter] | None = None
     for day in days:
         moment = _aware(day)
         total = 0
-        for pk, created_at, current in sheltered:
-            if created_at > moment + datetime.timedelta(days=1):
-                continue
+        for pk, _created_at, current in sheltered:
             changes = [d for at, d in history.get(pk, []) if at <= moment]
             total += changes[-1] if changes else current
         dedicated_series.append(float(total))
@@ -632,6 +644,7 @@ class Dashboard:
 
 def dashboard(filters: Filters) -> Dashboard:
     """Every figure of the coordinators' page: a constant number of queries."""
+    without_jit()
     requests = requests_by_month(filters)
     proposals, refusals = proposals_figures(filters)
     exits, stay_counts = stays_figures(filters)

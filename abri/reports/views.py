@@ -19,9 +19,15 @@ def _figures(sections: list[tuple[Any, list[Any]]]) -> list[tuple[Any, list[tupl
     return [(title, [(f, render_svg(f)) for f in figures]) for title, figures in sections]
 
 
+def _filter_form(request: AuthedRequest, **kwargs: Any) -> tuple[FilterForm, selectors.Filters]:
+    default = selectors.default_filters()
+    initial = {"start": default.start.strftime("%Y-%m"), "end": default.last_month.strftime("%Y-%m")}
+    form = FilterForm(request.GET or None, initial=initial, **kwargs)
+    return form, form.filters()
+
+
 def dashboard_view(request: AuthedRequest) -> HttpResponse:
-    form = FilterForm(request.GET or None)
-    filters = form.filters()
+    form, filters = _filter_form(request)
     board = selectors.dashboard(filters)
     last_year = timezone.localdate().year - 1
     return render(
@@ -99,8 +105,7 @@ def observer_view(request: AuthedRequest) -> HttpResponse:
 
 
 def mine_view(request: AuthedRequest) -> HttpResponse:
-    form = FilterForm(request.GET or None, with_region=False)
-    filters = form.filters()
+    form, filters = _filter_form(request, with_region=False)
     sections = activity.own_activity(request.user, filters)
     return render(
         request,
