@@ -47,6 +47,21 @@ def home_view(request: HttpRequest) -> HttpResponse:
         shelters = list(shelters_for_user(request.user).filter(is_active=True))
         availabilities = availability_by_shelter(shelters)
         context["shelters"] = [(s, availabilities[s.pk]) for s in shelters]
+        from abri.access.policy import proposals_for_user
+        from abri.placements.models import ProposalStatus
+
+        context["proposals"] = list(
+            proposals_for_user(request.user)
+            .filter(status=ProposalStatus.PENDING)
+            .select_related("request__person", "shelter")
+            .order_by("expires_at")[:10]
+        )
+    if role in ("shelter_staff", "partner"):
+        from abri.support.selectors import people_for_user, support_agenda
+
+        context["people"] = list(people_for_user(request.user)[:10])
+        context["people_count"] = people_for_user(request.user).count()
+        context["agenda"] = support_agenda(request.user)
     return render(request, HOME_TEMPLATES[role], context)
 
 

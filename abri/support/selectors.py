@@ -189,3 +189,50 @@ def support_summary(person: Person) -> dict[str, Any]:
         "convictions": sum(1 for _stage, outcome in cases if outcome == CaseOutcome.CONVICTION),
         "followed": SupportFollow.objects.filter(person=person, ended_on__isnull=True).exists(),
     }
+
+
+@dataclass
+class AgendaItem:
+    day: datetime.date
+    what: str
+    person: Person
+    overdue: bool = False
+
+
+def support_agenda(user: Any, *, days: int = 60, limit: int = 20) -> list[AgendaItem]:
+    """What is coming for the people the user follows, in date order: hearings, residence
+    documents expiring, steps due (and overdue). Three queries, whatever the number of people."""
+    today = timezone.localdate()
+    horizon = today + datetime.timedelta(days=days)
+    people = support_persons_for_user(user)
+    items: list[AgendaItem] = []
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    for hearing in (
+        Hearing.objects.filter(
+            case__person__in=people, at__gte=start, at__lt=start + datetime.timedelta(days=days)
+        )
+        .select_related("case__person")
+        .order_by("at")[:limit]
+    ):
+        items.append(
+            AgendaItem(timezone.localtime(hearing.at).date(), hearing.get_kind_display(), hearing.case.person)
+        )
+    for permit in (
+        ResidencePermit.objects.filter(
+            person__in=people, status=PermitStatus.GRANTED, expires_on__gte=today, expires_on__lte=horizon
+        )
+        .select_related("person")
+        .order_by("expires_on")[:limit]
+    ):
+        label = _("%(document)s expires") % {"document": permit.get_kind_display()}
+        items.append(AgendaItem(permit.expires_on or today, label, permit.person))
+    for step in (
+        SupportStep.objects.filter(
+            person__in=people, status__in=[StepStatus.PLANNED, StepStatus.IN_PROGRESS], due_on__lte=horizon
+        )
+        .select_related("person")
+        .order_by("due_on")[:limit]
+    ):
+        due = step.due_on or today  # filtered on: never None here
+        items.append(AgendaItem(due, step.get_category_display(), step.person, overdue=due < today))
+    return sorted(items, key=lambda item: item.day)[:limit]

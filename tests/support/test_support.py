@@ -644,3 +644,45 @@ def test_record_query_count_does_not_grow_with_entries(network):
         data={"kind": "hearing", "at": timezone.now(), "court": "TJ"},
     )
     assert count() == few
+
+
+def test_partner_home_lists_its_people_and_what_is_coming(network):
+    person = followed_only(network)
+    theirs = followed_only(network, side="other")
+    support.step_save(
+        actor=network.user("partner"),
+        person=person,
+        data={
+            **STEP,
+            "started_on": TODAY - datetime.timedelta(days=20),
+            "due_on": TODAY - datetime.timedelta(days=1),
+        },
+    )
+    case = support.case_save(
+        actor=network.user("partner"), person=person, data={"offence": "trafficking", "stage": "trial"}
+    )
+    support.hearing_save(
+        actor=network.user("partner"),
+        case=case,
+        data={"kind": "trial", "at": timezone.now() + datetime.timedelta(days=12), "court": "TJ Exemple"},
+    )
+    home = client(network, "partner").get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
+    agenda = [(item.what, item.person.pk, item.overdue) for item in home.context["agenda"]]
+    assert agenda == [("Health cover", person.pk, True), ("Trial", person.pk, False)]
+    page = home.content.decode()
+    assert person.reference in page and theirs.reference not in page
+
+
+def test_shelter_home_lists_proposals_to_answer_and_residents(network):
+    from tests.network.factories import make_shelter
+    from tests.placements.factories import searching_request
+
+    stay = resident(network)
+    shelter = make_shelter(network, network.org("shelter_operator"), 5, dedicated_places=3, max_children=2)
+    (proposal,) = placements.proposals_create(
+        actor=network.user("coordinator"), request=searching_request(network), shelters=[shelter]
+    )
+    home = client(network, "shelter_staff").get(reverse("home"))
+    assert home.context["proposals"] == [proposal]
+    assert [p.pk for p in home.context["people"]] == [stay.request.person_id]
+    assert client(network, "shelter_staff", "other").get(reverse("home")).context["proposals"] == []
