@@ -21,7 +21,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.apps import apps
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, UUIDField
 from django.utils import timezone
 
 from abri.accounts.models import Organisation
@@ -73,6 +73,9 @@ FIELDS = [
     "complaint_filed",
     "permit_status",
     "health_needs",
+    "is_identified",
+    "first_referrer",
+    "children",
 ]
 
 
@@ -95,8 +98,6 @@ def _overlapping(year: int) -> Q:
 def followed_in(year: int, *, everyone: bool = False) -> QuerySet[Person]:
     """People followed in the year (one query). ``everyone``: the benchmark's memory check only."""
     start, end = _bounds(year)
-    if everyone:
-        return Person.objects.order_by("id")
     identified = Exists(
         Request.objects.filter(
             person=OuterRef("pk"),
@@ -105,10 +106,26 @@ def followed_in(year: int, *, everyone: bool = False) -> QuerySet[Person]:
         )
     )
     supported: Any = Exists(Stay.objects.filter(_overlapping(year), request__person=OuterRef("pk")))
+
     follow = _model("support", "SupportFollow")
     if follow is not None:
         supported = supported | Exists(follow.objects.filter(_overlapping(year), person=OuterRef("pk")))
-    return Person.objects.filter(identified | supported).order_by("id")
+    return (
+        Person.objects.filter(Q() if everyone else identified | supported)
+        .annotate(
+            is_identified=identified,
+            first_referrer=Subquery(
+                Request.objects.filter(person=OuterRef("pk"), submitted_at__isnull=False)
+                .order_by("submitted_at")
+                .values("referrer_id")[:1],
+                output_field=UUIDField(),
+            ),
+            children=Exists(
+                HouseholdMember.objects.filter(person=OuterRef("pk"), relation=HouseholdMember.Relation.CHILD)
+            ),
+        )
+        .order_by("id")
+    )
 
 
 def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -132,33 +149,13 @@ def _related(first: Any, last: Any, year: int) -> dict[str, Any]:
     ids = {"person__gte": first, "person__lte": last}
     via_request = {"request__person__gte": first, "request__person__lte": last}
     start, end = _bounds(year)
-    start_at, end_at = selectors._aware(start), selectors._aware(end)
     related: dict[str, Any] = {
-        "identified": set(),
-        "first_referrer": {},
-        "children": set(
-            HouseholdMember.objects.filter(**ids, relation=HouseholdMember.Relation.CHILD).values_list(
-                "person_id", flat=True
-            )
-        ),
         "stays": defaultdict(list),
         "follows": defaultdict(list),
         "complaint": set(),
         "conviction": set(),
         "permit": {},
     }
-    # The first request's referrer, and whether one was submitted in the year (no timestamps
-    # fetched: parsing 100,000 of them cost more than the query).
-    in_year = ExpressionWrapper(Q(submitted_at__gte=start_at, submitted_at__lt=end_at), BooleanField())
-    for person_id, referrer_id, identified in (
-        Request.objects.filter(**ids, submitted_at__isnull=False)
-        .annotate(in_year=in_year)
-        .order_by("submitted_at")
-        .values_list("person_id", "referrer_id", "in_year")
-    ):
-        related["first_referrer"].setdefault(person_id, referrer_id)
-        if identified:
-            related["identified"].add(person_id)
     for row in Stay.objects.filter(_overlapping(year), **via_request).values_list(
         "request__person_id", "started_on", "ended_on", "exit_outcome"
     ):
@@ -208,8 +205,7 @@ def _health(person_id: Any, token: str | None) -> dict[str, Any]:
     return dict(json.loads(crypto.decrypt(token, aad)))
 
 
-def _yes(value: Any) -> str:
-    return "yes" if value else "no"
+YES = {True: "yes", False: "no"}
 
 
 def survey_rows(year: int, people: QuerySet[Person] | None = None) -> Iterator[list[Any]]:
@@ -222,44 +218,60 @@ def survey_rows(year: int, people: QuerySet[Person] | None = None) -> Iterator[l
         pk: (sector, region_of.get(dep, ""))
         for pk, sector, dep in Organisation.objects.values_list("pk", "sector", "departement")
     }
-    band_of = [(code, low, high) for code, _l, low, high in selectors.AGE_BANDS]
+    band_of = {
+        age: code for code, _l, low, high in selectors.AGE_BANDS for age in range(low, min(high, 130) + 1)
+    }
     start, end = _bounds(year)
     last = min(datetime.date(year, 12, 31), timezone.localdate())
     number = 0
     for chunk in _chunks(people.values_list(*FIELDS).iterator(chunk_size=CHUNK), CHUNK):
         related = _related(chunk[0][0], chunk[-1][0], year)
-        for values in chunk:
+        stays_of, follows_of = related["stays"], related["follows"]
+        complaint, conviction, permits = related["complaint"], related["conviction"], related["permit"]
+        for (
+            pk,
+            gender,
+            age,
+            country,
+            forms,
+            start_age,
+            place,
+            relation,
+            housed,
+            complaint_filed,
+            permit_status,
+            health_token,
+            identified,
+            first_referrer,
+            children,
+        ) in chunk:
             number += 1
-            row = dict(zip(FIELDS, values, strict=True))
-            pk = row["id"]
-            health = _health(pk, row["health_needs"])
-            age = row["age"]
-            band = next((c for c, lo, hi in band_of if age is not None and lo <= age <= hi), "unknown")
-            stays = related["stays"].get(pk, [])
-            follows = related["follows"].get(pk, [])
+            health = _health(pk, health_token)
+            stays = stays_of.get(pk, [])
+            follows = follows_of.get(pk, [])
             exits = sorted((s[1], s[2]) for s in stays if s[1] and start <= s[1] < end)
-            sector, region = organisations.get(related["first_referrer"].get(pk), ("", ""))
+            sector, region = organisations.get(first_referrer, ("", ""))
             yield [
                 number,
                 year,
-                _yes(pk in related["identified"]),
-                _yes(stays or follows),
-                _yes(stays),
-                row["gender"],
-                band,
-                row["country_of_origin"],
-                ";".join(sorted(row["exploitation_forms"] or [])),
-                row["exploitation_start_age"],
-                row["exploitation_place"],
-                row["exploiter_relation"],
-                row["housed_by_exploiter"],
-                _yes(health.get("addiction")),
-                _yes(health.get("health") or health.get("psychological")),
-                _yes(pk in related["children"]),
-                _yes(row["complaint_filed"] or pk in related["complaint"]),
-                _yes(pk in related["conviction"]),
-                row["permit_status"],
-                related["permit"].get(pk, ""),
+                YES[bool(identified)],
+                YES[bool(stays or follows)],
+                YES[bool(stays)],
+                gender,
+                band_of.get(age, "unknown"),
+                country,
+                ";".join(sorted(forms or [])),
+                start_age,
+                place,
+                relation,
+                housed,
+                YES[bool(health.get("addiction"))],
+                YES[bool(health.get("health") or health.get("psychological"))],
+                YES[bool(children)],
+                YES[bool(complaint_filed or pk in complaint)],
+                YES[pk in conviction],
+                permit_status,
+                permits.get(pk, ""),
                 sector,
                 region,
                 _support_days(stays + follows, start, last) if stays or follows else 0,

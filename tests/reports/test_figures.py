@@ -167,9 +167,9 @@ def test_bad_filters_name_the_field(known, network):
     response = client.get("/statistics/", {"start": "2025-13", "end": "nope"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Enter a month as YYYY-MM" in html
+    assert "Saisissez un mois sous la forme AAAA-MM" in html  # the interface speaks French
     response = client.get("/statistics/", {"start": "2025-06", "end": "2025-01"})
-    assert "The end month comes before the start month." in response.content.decode()
+    assert "Le mois de fin précède le mois de début." in response.content.decode()
 
 
 def _count_queries(filters):
