@@ -218,6 +218,7 @@ def _proceeding(w: _Writer, rng: random.Random, person: Person, user: User, star
     w.hearings.append(
         Hearing(
             case=case,
+            organisation_id=_org(user),
             kind=HearingKind.HEARING,
             at=_at(hearing_day, 14),
             court="Brigade de protection des mineurs" if rng.random() < 0.1 else "Office central (OCRTEH)",
@@ -230,6 +231,7 @@ def _proceeding(w: _Writer, rng: random.Random, person: Person, user: User, star
         w.hearings.append(
             Hearing(
                 case=case,
+                organisation_id=_org(user),
                 kind=HearingKind.TRIAL,
                 at=_at(decided, 9),
                 court=rng.choice(COURTS),
@@ -243,6 +245,7 @@ def _proceeding(w: _Writer, rng: random.Random, person: Person, user: User, star
         w.hearings.append(
             Hearing(
                 case=case,
+                organisation_id=_org(user),
                 kind=HearingKind.TRIAL if stage == CaseStage.TRIAL else HearingKind.APPEAL,
                 at=_at(today + datetime.timedelta(days=rng.randint(3, 170)), 9),
                 court=rng.choice(COURTS),

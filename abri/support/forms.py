@@ -168,11 +168,19 @@ class IncidentForm(forms.Form):
     description = forms.CharField(
         label=_("Details"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    emergency_move = forms.BooleanField(
-        label=_("The person must be moved at once"),
-        required=False,
-        help_text=_("The person leaves the shelter today and the coordinators search for another one."),
-    )
+    emergency_move = forms.BooleanField(label=_("The person must be moved at once"), required=False)
+
+    def __init__(self, *args: Any, role: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What ticking the box does depends on who ticks it: say so.
+        if role == "partner":
+            help_text = _("The coordinators are alerted at once and organise the move.")
+        else:
+            help_text = _(
+                "If the person lives in a network shelter, the stay ends today and the coordinators "
+                "search for another one. Otherwise the coordinators are alerted."
+            )
+        self.fields["emergency_move"].help_text = help_text
 
 
 class EndFollowForm(forms.Form):

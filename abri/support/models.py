@@ -101,7 +101,8 @@ class ResidencePermit(BaseModel):
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
     starts_on = models.DateField(_("valid from"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True, db_index=True)
-    prefecture = models.CharField(_("préfecture (département)"), max_length=3, blank=True)
+    # The préfecture is where the person lives: location data, encrypted (SECURITY.md bar 9).
+    prefecture = EncryptedTextField(_("préfecture (département)"))
     number = EncryptedTextField(_("document number"))
     # The reminder stages already sent (days before expiry), so each is sent once.
     reminders_sent = models.JSONField(default=list, blank=True)
@@ -166,8 +167,14 @@ class Hearing(BaseModel):
     case = models.ForeignKey(LegalCase, on_delete=models.CASCADE, related_name="hearings")
     kind = models.CharField(_("kind of hearing"), max_length=10, choices=HearingKind.choices)
     at = models.DateTimeField(_("date and time"), db_index=True)
-    court = models.CharField(_("court"), max_length=150)
-    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    # Legal data, encrypted (SECURITY.md bar 9). An audition may take place near the shelter:
+    # partners read the court of another organisation's audition and any outcome only if they
+    # recorded it (policy.support_details_visible).
+    court = EncryptedTextField(_("court"))
+    outcome = EncryptedTextField(_("outcome"))
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reminded = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

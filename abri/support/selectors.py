@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from abri.support.journal import describe
 from abri.support.models import (
     CaseOutcome,
     Hearing,
+    HearingKind,
     LegalCase,
     PermitStatus,
     ResidencePermit,
@@ -33,6 +34,7 @@ from abri.support.models import (
     SupportIncident,
     SupportStep,
 )
+from abri.support.services import current_permits
 
 PERMIT_WARNING_DAYS = 60
 
@@ -50,11 +52,12 @@ def people_for_user(user: Any, *, query: str = "") -> QuerySet[Person]:
     )
     return people.annotate(
         next_hearing=Subquery(next_hearing),
-        next_expiry=Min(
-            "residence_permits__expires_on",
-            filter=Q(
-                residence_permits__status=PermitStatus.GRANTED, residence_permits__expires_on__gte=today
-            ),
+        # The current document's expiry: a document already renewed is not "expiring".
+        next_expiry=Subquery(
+            current_permits()
+            .filter(person=OuterRef("pk"), status=PermitStatus.GRANTED, expires_on__gte=today)
+            .order_by("expires_on")
+            .values("expires_on")[:1]
         ),
         open_steps=Count(
             "support_steps",
@@ -71,6 +74,16 @@ class Entry:
     obj: Any
     details: bool
     recorded_by: str
+    hearings: list[HearingView] = field(default_factory=list)
+
+
+@dataclass
+class HearingView:
+    """A hearing as this reader may see it."""
+
+    hearing: Hearing
+    court: str
+    outcome: str
 
 
 @dataclass
@@ -99,6 +112,18 @@ def organisation_label(user: Any, organisation: Organisation | None) -> str:
     if organisation.kind == OrganisationKind.COORDINATOR:
         return _("The coordination")
     return organisation.name
+
+
+def hearing_view(user: Any, hearing: Hearing) -> HearingView:
+    """A partner reads the outcome of a hearing another organisation recorded as "recorded", and
+    the place of its auditions not at all: an audition may be held near the shelter. Trials are
+    held where the offence was, and a partner accompanies the person there: their court shows."""
+    details = hearing.organisation_id is None or support_details_visible(user, hearing.organisation_id)
+    court = hearing.court or ""
+    if not details and hearing.kind == HearingKind.HEARING:
+        court = _("place kept by the organisation that recorded it")
+    outcome = (hearing.outcome or "") if details else (_("recorded") if hearing.outcome else "")
+    return HearingView(hearing, court, outcome)
 
 
 def _entries(user: Any, objects: Any) -> list[Entry]:
@@ -142,10 +167,20 @@ def support_record(user: Any, person: Person) -> SupportRecord:
         stay=stay,
         # Partners never learn the shelter (SECURITY.md); the shelter knows itself.
         show_shelter=role in COORDINATION or role == SHELTER_STAFF,
-        follows=list(SupportFollow.objects.filter(person=person).select_related("organisation")),
+        follows=list(
+            SupportFollow.objects.filter(person=person, ended_on__isnull=True).select_related("organisation")
+        ),
         steps=_entries(user, SupportStep.objects.filter(person=person).select_related("organisation")),
         permits=_entries(user, ResidencePermit.objects.filter(person=person).select_related("organisation")),
-        cases=_entries(user, cases),
+        cases=[
+            Entry(
+                entry.obj,
+                entry.details,
+                entry.recorded_by,
+                [hearing_view(user, h) for h in entry.obj.hearings.all()],
+            )
+            for entry in _entries(user, cases)
+        ],
         incidents=_entries(
             user, SupportIncident.objects.filter(person=person).select_related("organisation")
         ),
@@ -159,15 +194,16 @@ def can_edit(user: Any, entry: Any) -> bool:
     return role_of(user) in COORDINATION or entry.organisation_id == user.organisation_id
 
 
-def coming_hearings(user: Any, *, days: int = 183) -> list[Hearing]:
+def coming_hearings(user: Any, *, days: int = 183) -> list[HearingView]:
     """The calendar: hearings of the people the user follows, from today on."""
     start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
-    return list(
+    hearings = (
         hearings_for_user(user)
         .filter(at__gte=start, at__lt=start + datetime.timedelta(days=days))
         .select_related("case__person")
         .order_by("at")
     )
+    return [hearing_view(user, h) for h in hearings]
 
 
 def support_summary(person: Person) -> dict[str, Any]:
@@ -218,7 +254,8 @@ def support_agenda(user: Any, *, days: int = 60, limit: int = 20) -> list[Agenda
             AgendaItem(timezone.localtime(hearing.at).date(), hearing.get_kind_display(), hearing.case.person)
         )
     for permit in (
-        ResidencePermit.objects.filter(
+        current_permits()
+        .filter(
             person__in=people, status=PermitStatus.GRANTED, expires_on__gte=today, expires_on__lte=horizon
         )
         .select_related("person")

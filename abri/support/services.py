@@ -12,7 +12,9 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +50,7 @@ PERMIT_REMINDER_DAYS = (60, 30, 7)
 # Days before a hearing when they are reminded.
 HEARING_REMINDER_DAYS = 7
 EARLIEST = datetime.date(1990, 1, 1)
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
 
 
 # -- guards ---------------------------------------------------------------------------------
@@ -81,15 +84,30 @@ def _journal(person: Person, actor: User | None, organisation_id: Any, event: st
     )
 
 
-def _date(value: Any, field: str, *, required: bool = False, future_years: int = 5) -> datetime.date | None:
+def _years_ahead(day: datetime.date, years: int) -> datetime.date:
+    """The same day so many years on; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _date(
+    value: Any,
+    field: str,
+    *,
+    required: bool = False,
+    future_years: int = 5,
+    earliest: datetime.date = EARLIEST,
+) -> datetime.date | None:
     if value in (None, ""):
         if required:
             raise DomainError(_("This date is required."), field=field)
         return None
     if not isinstance(value, datetime.date):
         raise DomainError(_("Enter a valid date."), field=field)
-    latest = timezone.localdate().replace(year=timezone.localdate().year + future_years)
-    if not EARLIEST <= value <= latest:
+    latest = _years_ahead(timezone.localdate(), future_years)
+    if not earliest <= value <= latest:
         raise DomainError(_("This date is out of range."), field=field)
     return value
 
@@ -153,7 +171,7 @@ def person_create_followed(
     age = data.get("age")
     birth_date = data.get("birth_date")
     if birth_date:
-        _not_in_future(_date(birth_date, "birth_date"), "birth_date")
+        _not_in_future(_date(birth_date, "birth_date", earliest=EARLIEST_BIRTH), "birth_date")
         today = timezone.localdate()
         age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
     if age is None or not 0 <= int(age) <= 110:
@@ -226,6 +244,7 @@ def follow_start(
             actor=actor,
             target=follow,
             data={"organisation": str(organisation.pk)},
+            request=http_request,
         )
     _notify_organisation(organisation.pk, _("A person to follow awaits you in Abri."), person)
     return follow
@@ -405,6 +424,14 @@ def case_save(
     _not_in_future(civil_party_on, "civil_party_on")
     if outcome != CaseOutcome.PENDING and decided_on is None:
         raise DomainError(_("Give the date of the decision."), field="decided_on")
+    if outcome in (CaseOutcome.CONVICTION, CaseOutcome.ACQUITTAL) and stage not in (
+        CaseStage.TRIAL,
+        CaseStage.APPEAL,
+        CaseStage.CLOSED,
+    ):
+        raise DomainError(
+            _("A judgment comes at a trial: choose the trial, appeal or closed stage."), field="stage"
+        )
     if outcome == CaseOutcome.PENDING and decided_on is not None:
         raise DomainError(_("A pending case has no decision date."), field="decided_on")
     if complaint_on and decided_on and decided_on < complaint_on:
@@ -464,10 +491,12 @@ def hearing_save(
     outcome = str(data.get("outcome") or "").strip()
     if outcome and at > timezone.now():
         raise DomainError(_("A hearing to come has no outcome yet."), field="outcome")
+    if case.complaint_on and timezone.localtime(at).date() < case.complaint_on:
+        raise DomainError(_("The hearing comes before the complaint."), field="at")
     with transaction.atomic():
         created = hearing is None
         if hearing is None:
-            hearing = Hearing(case=case, created_by=actor)
+            hearing = Hearing(case=case, organisation_id=_org_id(actor), created_by=actor)
         if hearing.at != at:
             hearing.reminded = False
         hearing.kind, hearing.at, hearing.court, hearing.outcome = kind, at, court[:150], outcome[:300]
@@ -516,6 +545,8 @@ def claim_save(
         raise DomainError(_("A payment follows an award."), field="paid_amount")
     if paid is not None and awarded is not None and paid > awarded:
         raise DomainError(_("More paid than awarded."), field="paid_amount")
+    if paid_on and awarded_on and paid_on < awarded_on:
+        raise DomainError(_("The payment comes before the award."), field="paid_on")
     with transaction.atomic():
         created = claim is None
         if claim is None:
@@ -579,7 +610,11 @@ def support_incident_report(
         )
         _journal(person, actor, actor.organisation_id, "incident", kind=kind)
         audit_record(
-            action="support.incident", actor=actor, target=incident, data={"kind": kind, "move": emergency}
+            action="support.incident",
+            actor=actor,
+            target=incident,
+            data={"kind": kind, "move": emergency},
+            request=http_request,
         )
         stay = current_stay(person) if emergency else None
         if stay is not None and role_of(actor) in COORDINATION | {SHELTER_STAFF}:
@@ -593,7 +628,9 @@ def support_incident_report(
             incident.save(update_fields=["placement_incident", "updated_at"])
             _journal(person, actor, actor.organisation_id, "incident.move")
         elif emergency:
-            _notify_coordination(_("A support partner asks for an emergency move in Abri."), person)
+            # A partner cannot see the stay, and nobody can move a person who is not in a shelter:
+            # the coordinators decide (a move from the record, or a new request).
+            _notify_coordination(_("An emergency move is asked for in Abri: see the support record."), person)
     return incident
 
 
@@ -605,28 +642,40 @@ def emergency_move(
 
     if role_of(actor) not in COORDINATION:
         raise DomainError(_("Only coordinators can do this."), code="forbidden")
-    if incident.placement_incident_id:
-        raise DomainError(_("The emergency move has already started."), code="wrong_state")
-    stay = current_stay(incident.person)
-    if stay is None:
-        raise DomainError(
-            _("The person is not in a shelter: file a new request for an emergency placement."),
-            code="wrong_state",
-        )
     with transaction.atomic():
+        # Locked and re-read: two coordinators clicking at once move the person once.
+        locked = SupportIncident.objects.select_for_update().select_related("person").get(pk=incident.pk)
+        if locked.placement_incident_id:
+            raise DomainError(_("The emergency move has already started."), code="wrong_state")
+        stay = current_stay(locked.person)
+        if stay is None:
+            raise DomainError(
+                _("The person is not in a shelter: file a new request for an emergency placement."),
+                code="wrong_state",
+            )
         moved = placements.incident_report(
             actor=actor,
             stay=stay,
             kind=Incident.Kind.THREAT,
-            description=incident.description,
+            description=locked.description or "",
             http_request=http_request,
         )
-        SupportIncident.objects.filter(pk=incident.pk).update(placement_incident=moved, emergency_move=True)
-        _journal(incident.person, actor, actor.organisation_id, "incident.move")
+        locked.placement_incident, locked.emergency_move = moved, True
+        locked.save(update_fields=["placement_incident", "emergency_move", "updated_at"])
+        _journal(locked.person, actor, actor.organisation_id, "incident.move")
     return moved
 
 
 # -- reminders ------------------------------------------------------------------------------
+
+
+def current_permits() -> Any:
+    """Residence documents not replaced by a later granted one (a renewal, a resident card):
+    only the current document of a person is reminded and shown as expiring."""
+    newer = ResidencePermit.objects.filter(
+        person=OuterRef("person"), status=PermitStatus.GRANTED, starts_on__gt=OuterRef("starts_on")
+    )
+    return ResidencePermit.objects.exclude(Exists(newer))
 
 
 def _followers(person: Person) -> list[User]:
@@ -652,7 +701,7 @@ def _send(users: list[User], subject: Any, person: Person) -> None:
     emails = [u.email for u in users if u.email]
     if emails:
         # A link and nothing else: no name, no document, no town (SECURITY.md bar 13).
-        link = reverse("support:record", kwargs={"pk": person.pk})
+        link = f"{settings.SITE_URL}{reverse('support:record', kwargs={'pk': person.pk})}"
         queue_mail(to=emails, subject=str(subject), body=f"{subject}\n\n{link}\n")
 
 
@@ -674,12 +723,16 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     sent = {"permits": 0, "hearings": 0}
     horizon = today + datetime.timedelta(days=max(PERMIT_REMINDER_DAYS))
-    permits = ResidencePermit.objects.filter(
-        status=PermitStatus.GRANTED,
-        expires_on__gte=today,
-        expires_on__lte=horizon,
-        person__erased_at__isnull=True,
-    ).select_related("person")
+    permits = (
+        current_permits()
+        .filter(
+            status=PermitStatus.GRANTED,
+            expires_on__gte=today,
+            expires_on__lte=horizon,
+            person__erased_at__isnull=True,
+        )
+        .select_related("person")
+    )
     for permit in permits:
         assert permit.expires_on is not None
         days_left = (permit.expires_on - today).days
@@ -795,7 +848,9 @@ def support_erase(person: Person) -> None:
     for case in LegalCase.objects.filter(person=person):
         case.complaint_place = case.lawyer = None
         case.save(update_fields=["complaint_place", "lawyer", "updated_at"])
-    Hearing.objects.filter(case__person=person).update(outcome="", court="—")
+    for hearing in Hearing.objects.filter(case__person=person):
+        hearing.court = hearing.outcome = None
+        hearing.save(update_fields=["court", "outcome", "updated_at"])
     for incident in SupportIncident.objects.filter(person=person):
         incident.description = None
         incident.save(update_fields=["description", "updated_at"])

@@ -87,8 +87,9 @@ def person_new_view(request: AuthedRequest) -> HttpResponse:
 
 def record_view(request: AuthedRequest, pk: str) -> HttpResponse:
     person = _person(request, pk)
-    audit_read(actor=request.user, target=person, fields=["identity", "support"], request=request)
     record = selectors.support_record(request.user, person)
+    fields = ["identity", "support", *(["location"] if record.show_shelter and record.stay else [])]
+    audit_read(actor=request.user, target=person, fields=fields, request=request)
     return render(
         request,
         "support/record.html",
@@ -125,13 +126,26 @@ def _entry_form_page(
     request: AuthedRequest, kind: str, person: Any, target: dict[str, Any], initial: dict[str, Any]
 ) -> HttpResponse:
     spec = ENTRY_KINDS[kind]
-    form = spec["form"](request.POST or None, initial=initial)
+    form_kwargs = {"role": role_of(request.user)} if kind == "incident" else {}
+    form = spec["form"](request.POST or None, initial=initial, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         try:
-            _save(kind, request, form.cleaned_data, **target)
+            saved = _save(kind, request, form.cleaned_data, **target)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
+            if (
+                kind == "incident"
+                and saved.placement_incident_id
+                and role_of(request.user) not in COORDINATION
+            ):
+                # The stay has ended: the shelter no longer follows the person, so its record
+                # would answer "not found". Say what happened instead.
+                messages.success(
+                    request,
+                    _("The person's stay has ended; the coordinators are searching for another shelter now."),
+                )
+                return redirect("home")
             messages.success(request, _("Recorded."))
             return redirect("support:record", pk=person.pk)
     return render(
@@ -182,6 +196,8 @@ def edit_view(request: AuthedRequest, kind: str, pk: str) -> HttpResponse:
     if kind not in EDIT_KINDS:
         raise refuse(user=request.user, request=request, what=f"support.{kind[:20]}")
     entry = get_for_user(_editable(request, kind), pk, user=request.user, request=request)
+    # The form shows the entry's encrypted fields (notes, numbers, places, the lawyer).
+    audit_read(actor=request.user, target=entry, fields=["support"], request=request)
     form_class = ENTRY_KINDS[kind]["form"]
     initial = {name: getattr(entry, name, None) for name in form_class.base_fields}
     if kind in CASE_KINDS:
@@ -223,6 +239,9 @@ def emergency_move_view(request: AuthedRequest, pk: str) -> HttpResponse:
         user=request.user,
         request=request,
     )
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that the stay ends today."))
+        return redirect("support:record", pk=incident.person_id)
     try:
         moved = services.emergency_move(actor=request.user, incident=incident, http_request=request)
     except DomainError as exc:
@@ -234,8 +253,8 @@ def emergency_move_view(request: AuthedRequest, pk: str) -> HttpResponse:
 
 def calendar_view(request: AuthedRequest) -> HttpResponse:
     hearings = selectors.coming_hearings(request.user)
-    months: dict[Any, list[Hearing]] = {}
-    for hearing in hearings:
-        local = timezone.localtime(hearing.at)
-        months.setdefault(local.date().replace(day=1), []).append(hearing)
+    months: dict[Any, list[selectors.HearingView]] = {}
+    for view in hearings:
+        local = timezone.localtime(view.hearing.at)
+        months.setdefault(local.date().replace(day=1), []).append(view)
     return render(request, "support/calendar.html", {"months": sorted(months.items())})

@@ -556,13 +556,17 @@ def test_partner_asks_for_a_move_and_the_coordinator_carries_it_out(
         user=network.user("coordinator"), message__contains="emergency"
     ).exists()
     coordinator = client(network, "coordinator")
-    response = coordinator.post(reverse("support:emergency_move", kwargs={"pk": incident.pk}))
+    move = reverse("support:emergency_move", kwargs={"pk": incident.pk})
+    coordinator.post(move)  # without the confirmation box ticked: nothing happens
+    stay.refresh_from_db()
+    assert stay.ended_on is None
+    response = coordinator.post(move, {"confirm": "yes"})
     assert response.status_code == 302
     stay.refresh_from_db()
     incident.refresh_from_db()
     assert stay.ended_on == TODAY and incident.placement_incident is not None
     # Twice is refused with a message, not a second move.
-    again = coordinator.post(reverse("support:emergency_move", kwargs={"pk": incident.pk}), follow=True)
+    again = coordinator.post(move, {"confirm": "yes"}, follow=True)
     assert (
         again.status_code == 200 and "already" in again.content.decode()
     ) or "déjà" in again.content.decode()
@@ -686,3 +690,178 @@ def test_shelter_home_lists_proposals_to_answer_and_residents(network):
     assert home.context["proposals"] == [proposal]
     assert [p.pk for p in home.context["people"]] == [stay.request.person_id]
     assert client(network, "shelter_staff", "other").get(reverse("home")).context["proposals"] == []
+
+
+# -- found in review ------------------------------------------------------------------------
+
+
+def test_shelter_moving_a_resident_at_once_is_told_and_not_shown_a_missing_page(network):
+    stay = resident(network)
+    staff = client(network, "shelter_staff")
+    url = reverse("support:add", kwargs={"pk": stay.request.person_id, "kind": "incident"})
+    refused_before = AuditEvent.objects.filter(action="access.refused").count()
+    response = staff.post(
+        url,
+        {
+            "kind": "contact",
+            "occurred_on": TODAY.isoformat(),
+            "description": "Appels",
+            "emergency_move": "on",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("home")
+    stay.refresh_from_db()
+    assert stay.ended_on == TODAY
+    assert AuditEvent.objects.filter(action="access.refused").count() == refused_before
+
+
+def test_partner_reads_neither_the_outcome_nor_the_audition_place_the_shelter_recorded(network):
+    stay = resident(network)
+    person = stay.request.person
+    follow(network, person)
+    shelter = network.user("shelter_staff")
+    case = support.case_save(
+        actor=shelter,
+        person=person,
+        data={"offence": "pimping", "stage": "trial", "complaint_on": TODAY - datetime.timedelta(days=90)},
+    )
+    support.hearing_save(
+        actor=shelter,
+        case=case,
+        data={
+            "kind": "hearing",
+            "at": timezone.now() - datetime.timedelta(days=30),
+            "court": "Commissariat de Montauban",
+            "outcome": "Audition faite à Montauban",
+        },
+    )
+    support.hearing_save(
+        actor=shelter,
+        case=case,
+        data={
+            "kind": "trial",
+            "at": timezone.now() + datetime.timedelta(days=30),
+            "court": "TJ de Marseille",
+        },
+    )
+    partner_page = client(network, "partner").get(record_url(person)).content.decode()
+    assert "Montauban" not in partner_page and "TJ de Marseille" in partner_page
+    calendar = client(network, "partner").get(reverse("support:calendar")).content.decode()
+    assert "TJ de Marseille" in calendar
+    assert "Montauban" in client(network, "shelter_staff").get(record_url(person)).content.decode()
+    # The court and outcome are stored encrypted, like the rest of the legal data.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT court, outcome FROM support_hearing")
+        stored = " ".join(str(value) for row in cursor.fetchall() for value in row)
+    assert "Montauban" not in stored and "Marseille" not in stored
+
+
+def test_a_leap_day_does_not_break_the_dates(network, monkeypatch):
+    person = followed_only(network)
+    monkeypatch.setattr(support.timezone, "localdate", lambda: datetime.date(2028, 2, 29))
+    step = support.step_save(
+        actor=network.user("partner"), person=person, data={**STEP, "started_on": datetime.date(2028, 2, 1)}
+    )
+    assert step.started_on == datetime.date(2028, 2, 1)
+
+
+def test_people_born_before_1990_can_be_recorded(network):
+    person = followed_only(network, birth_date=datetime.date(1961, 3, 9), age=None)
+    assert person.age >= 64
+
+
+def test_a_renewed_document_is_no_longer_reminded_nor_shown_as_expiring(network):
+    person = followed_only(network)
+    partner = network.user("partner")
+    expiry = TODAY + datetime.timedelta(days=35)
+    support.permit_save(
+        actor=partner,
+        person=person,
+        data={
+            "kind": "temporary_permit",
+            "status": "granted",
+            "starts_on": expiry - datetime.timedelta(days=365),
+            "expires_on": expiry,
+        },
+    )
+    support.permit_save(
+        actor=partner,
+        person=person,
+        data={
+            "kind": "renewal",
+            "status": "granted",
+            "starts_on": expiry,
+            "expires_on": expiry + datetime.timedelta(days=730),
+        },
+    )
+    assert support.reminders_send(today=TODAY + datetime.timedelta(days=5))["permits"] == 0
+    listed = client(network, "partner").get(reverse("support:people")).context["people"]
+    assert [p.next_expiry for p in listed] == [expiry + datetime.timedelta(days=730)]
+
+
+@pytest.mark.parametrize(
+    ("save", "data", "field"),
+    [
+        (
+            "case",
+            {"offence": "pimping", "stage": "complaint", "outcome": "conviction", "decided_on": TODAY},
+            "stage",
+        ),
+        (
+            "claim",
+            {
+                "awarded_amount": "100",
+                "awarded_on": TODAY,
+                "paid_amount": "100",
+                "paid_on": TODAY - datetime.timedelta(days=2),
+            },
+            "paid_on",
+        ),
+        (
+            "hearing",
+            {"kind": "hearing", "at": timezone.now() - datetime.timedelta(days=400), "court": "TJ"},
+            "at",
+        ),
+    ],
+)
+def test_dates_and_stages_follow_each_other(network, save, data, field):
+    person = followed_only(network)
+    partner = network.user("partner")
+    case = support.case_save(
+        actor=partner,
+        person=person,
+        data={
+            "offence": "trafficking",
+            "stage": "trial",
+            "complaint_on": TODAY - datetime.timedelta(days=100),
+        },
+    )
+    with pytest.raises(DomainError) as error:
+        if save == "case":
+            support.case_save(actor=partner, person=person, data=data)
+        elif save == "claim":
+            base = {"body": "civi", "filed_on": TODAY - datetime.timedelta(days=30), "claimed_amount": "500"}
+            support.claim_save(actor=partner, case=case, data={**base, **data})
+        else:
+            support.hearing_save(actor=partner, case=case, data=data)
+    assert error.value.field == field
+
+
+def test_reminder_mails_carry_a_full_link(network, django_capture_on_commit_callbacks, settings):
+    settings.SITE_URL = "https://abri.example.invalid"
+    person = followed_only(network)
+    support.permit_save(
+        actor=network.user("partner"),
+        person=person,
+        data={
+            "kind": "receipt",
+            "status": "granted",
+            "starts_on": TODAY - datetime.timedelta(days=80),
+            "expires_on": TODAY + datetime.timedelta(days=20),
+        },
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        support.reminders_send()
+    assert mail.outbox and f"https://abri.example.invalid/support/people/{person.pk}/" in mail.outbox[0].body
