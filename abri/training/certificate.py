@@ -13,6 +13,7 @@ import unicodedata
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils import formats, timezone
@@ -25,6 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from abri.training.models import Attendance, Audience, Topic
+from abri.training.selectors import attendee_organisation_label
 
 FONT_CANDIDATES = [
     (
@@ -92,8 +94,13 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines or [""]
 
 
-def certificate_pdf(attendance: Attendance, *, issued_on: datetime.date | None = None) -> bytes:
-    """The certificate of one person present at a session, in the active language."""
+def certificate_pdf(attendance: Attendance, *, viewer: Any, issued_on: datetime.date | None = None) -> bytes:
+    """The certificate of one person present at a session, in the active language.
+
+    ``viewer`` is who downloads it: the attendee's organisation is printed as they may read it
+    (``selectors.attendee_organisation_label``: a partner reads "a shelter of the network" for
+    a shelter worker; the attendee and the coordinators the real name).
+    """
     issued_on = issued_on or timezone.localdate()
     regular, bold, _unicode = fonts()
     session = attendance.session
@@ -144,10 +151,11 @@ def certificate_pdf(attendance: Attendance, *, issued_on: datetime.date | None =
     for line in _wrap(_text(attendance.full_name), bold, 22, width - 2 * margin - 20 * mm):
         pdf.drawCentredString(width / 2, y, line)
         y -= 9 * mm
-    if attendance.organisation_name:
+    organisation = attendee_organisation_label(attendance, viewer)
+    if organisation:
         pdf.setFont(regular, 13)
         pdf.setFillColor(MUTED)
-        for line in _wrap(_text(attendance.organisation_name), regular, 13, width - 2 * margin - 20 * mm):
+        for line in _wrap(_text(organisation), regular, 13, width - 2 * margin - 20 * mm):
             pdf.drawCentredString(width / 2, y, line)
             y -= 6 * mm
     y -= 6 * mm

@@ -14,11 +14,44 @@ from typing import Any
 
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from abri.access.roles import COORDINATION, role_of
+from abri.accounts.models import OrganisationKind
 from abri.network.models import Shelter
 from abri.training.models import Attendance
 
 WINDOW_MONTHS = 24
+
+
+def hides_shelter_operator(attendance: Attendance, viewer: Any) -> bool:
+    """Whether this viewer must not learn which shelter operator the attendee works for.
+
+    The list of shelters of the network is itself sensitive (docs/security.md): a support
+    partner never learns a shelter, not even from the attendees of the sessions it gives.
+    Coordinators, the attendee themselves and the attendee's own organisation read the real
+    name; anyone else reads "a shelter of the network" for staff of a shelter operator. Expects
+    ``attendance.organisation`` loaded (``select_related("organisation")``).
+    """
+    if role_of(viewer) in COORDINATION:
+        return False
+    if viewer is not None and attendance.user_id is not None and attendance.user_id == viewer.pk:
+        return False
+    own = getattr(viewer, "organisation_id", None)
+    if own is not None and attendance.organisation_id == own:
+        return False
+    organisation = attendance.organisation if attendance.organisation_id else None
+    return attendance.shelter_id is not None or (
+        organisation is not None and organisation.kind == OrganisationKind.SHELTER_OPERATOR
+    )
+
+
+def attendee_organisation_label(attendance: Attendance, viewer: Any) -> str:
+    """The attendee's organisation as ``viewer`` may read it: on the session page, in lists, on
+    the certificate and in any export. The one place that applies ``hides_shelter_operator``."""
+    if hides_shelter_operator(attendance, viewer):
+        return gettext("a shelter of the network")
+    return attendance.organisation_name
 
 
 def window_start(today: datetime.date) -> datetime.date:

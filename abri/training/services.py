@@ -290,11 +290,25 @@ def attendance_add(
 
 
 def attendance_set_attended(
-    *, actor: User, attendance: Attendance, attended: bool, request: HttpRequest | None = None
+    *,
+    actor: User,
+    attendance: Attendance,
+    attended: bool,
+    request: HttpRequest | None = None,
+    today: datetime.date | None = None,
 ) -> Attendance:
-    """Mark a registered person as present or absent (only those present get a certificate)."""
+    """Mark a registered person as present or absent (only those present get a certificate).
+
+    Only once the session has taken place: before its date nobody is present or absent yet."""
     _require_manage(actor, attendance.session)
+    today = today or timezone.localdate()
     with transaction.atomic():
+        session = TrainingSession.objects.select_for_update().get(pk=attendance.session_id)
+        if session.starts_on > today:
+            raise DomainError(
+                _("The session has not taken place yet: mark people present or absent from its date on."),
+                field="attended",
+            )
         attendance.attended = bool(attended)
         attendance.save(update_fields=["attended", "updated_at"])
         audit_record(
@@ -302,6 +316,57 @@ def attendance_set_attended(
             actor=actor,
             target=attendance,
             data={"attended": attendance.attended},
+            request=request,
+        )
+    return attendance
+
+
+def attendance_set_shelter(
+    *,
+    actor: User,
+    attendance: Attendance,
+    shelter: Shelter | None,
+    request: HttpRequest | None = None,
+) -> Attendance:
+    """Say which shelter an attendee works at, or that it is none (coordinators only).
+
+    What makes a partner's session count for a shelter's trained staff: a partner registers
+    shelter workers as external people and cannot link them to a shelter. The shelter must be run
+    by the attendee's organisation; an external person not yet linked to an organisation is
+    linked to the shelter's operator.
+    """
+    if role_of(actor) not in COORDINATION:
+        raise DomainError(_("Only the coordinators say which shelter an attendee works at."), field="shelter")
+    with transaction.atomic():
+        attendance = (
+            Attendance.objects.select_for_update(of=("self",))
+            .select_related("organisation", "shelter")
+            .get(pk=attendance.pk)
+        )
+        previous = attendance.shelter_id
+        linked = False
+        if shelter is not None:
+            if attendance.organisation_id is None and attendance.user_id is None:
+                attendance.organisation = shelter.operator
+                linked = True
+            elif shelter.operator_id != attendance.organisation_id:
+                raise DomainError(
+                    _("This shelter is not run by the attendee's organisation."), field="shelter"
+                )
+        if (shelter.pk if shelter else None) == previous:
+            return attendance
+        attendance.shelter = shelter
+        attendance.save(update_fields=["shelter", "organisation", "updated_at"])
+        audit_record(
+            action="training.attendance_shelter",
+            actor=actor,
+            target=attendance,
+            data={
+                "session": str(attendance.session_id),
+                "shelter": str(shelter.pk) if shelter else "",
+                "previous": str(previous or ""),
+                "organisation_linked": linked,
+            },
             request=request,
         )
     return attendance

@@ -33,7 +33,7 @@ from abri.training import services
 from abri.training.certificate import certificate_pdf
 from abri.training.forms import AttendanceForm, SessionFilterForm, SessionForm, ShelterStatusFilterForm
 from abri.training.models import Attendance, TrainingSession
-from abri.training.selectors import WINDOW_MONTHS, shelter_training_status
+from abri.training.selectors import WINDOW_MONTHS, attendee_organisation_label, shelter_training_status
 
 
 def _may_record(user: Any) -> bool:
@@ -82,6 +82,18 @@ def _attendance_form(request: AuthedRequest, session: TrainingSession, data: Any
     )
 
 
+def _shelter_choices(attendance: Attendance, shelters: list[Shelter]) -> list[Shelter]:
+    """The shelters a coordinator may say this attendee works at: those of their organisation,
+    or every shelter for an external person not linked to an organisation yet."""
+    if attendance.organisation_id is None and attendance.user_id is None:
+        choices = list(shelters)
+    else:
+        choices = [s for s in shelters if s.operator_id == attendance.organisation_id]
+    if attendance.shelter is not None and attendance.shelter not in choices:
+        choices.insert(0, attendance.shelter)
+    return choices
+
+
 def _detail(
     request: AuthedRequest, session: TrainingSession, form: AttendanceForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -94,11 +106,17 @@ def _detail(
     certificates = set(
         certificates_for_user(request.user).filter(session=session).values_list("pk", flat=True)
     )
+    set_shelter = role_of(request.user) in COORDINATION
+    shelters = (
+        list(shelters_for_user(request.user).filter(is_active=True).order_by("name")) if set_shelter else []
+    )
     rows = [
         {
             "attendance": a,
+            "organisation": attendee_organisation_label(a, request.user),
             "shelter": a.shelter if a.shelter_id in visible_shelters else None,
             "certificate": a.pk in certificates,
+            "shelter_choices": _shelter_choices(a, shelters) if set_shelter else [],
         }
         for a in attendances
     ]
@@ -108,7 +126,8 @@ def _detail(
         {
             "session": session,
             "rows": rows,
-            "show_shelter": any(row["shelter"] for row in rows),
+            "show_shelter": set_shelter or any(row["shelter"] for row in rows),
+            "set_shelter": set_shelter,
             "hidden_count": total - len(attendances),
             "manage": manage,
             "form": form if form is not None else (_attendance_form(request, session) if manage else None),
@@ -230,7 +249,16 @@ def attendance_update_view(request: AuthedRequest, pk: str) -> HttpResponse:
     attendance.session = session
     action = request.POST.get("action")
     try:
-        if action == "remove":
+        if action == "shelter":
+            value = request.POST.get("shelter", "")
+            shelter: Shelter | None = _pick(shelters_for_user(request.user), value)
+            if value and shelter is None:
+                raise DomainError(_("Choose a shelter among the list."), field="shelter")
+            services.attendance_set_shelter(
+                actor=request.user, attendance=attendance, shelter=shelter, request=request
+            )
+            messages.success(request, _("The shelter of %(name)s is saved.") % {"name": attendance.full_name})
+        elif action == "remove":
             services.attendance_remove(actor=request.user, attendance=attendance, request=request)
             messages.success(
                 request, _("%(name)s is removed from the session.") % {"name": attendance.full_name}
@@ -243,14 +271,16 @@ def attendance_update_view(request: AuthedRequest, pk: str) -> HttpResponse:
         else:
             messages.error(request, _("Unknown action."))
     except DomainError as exc:
+        # Shown on the page itself, with the status of a refused request.
         messages.error(request, str(exc.message))
+        return _detail(request, session, status=400)
     return redirect("training:session_detail", pk=session.pk)
 
 
 def certificate_view(request: AuthedRequest, pk: str) -> HttpResponse:
     """The attendance certificate as a PDF download, in the user's language."""
     attendance = get_for_user(certificates_for_user(request.user), pk, user=request.user, request=request)
-    pdf = certificate_pdf(attendance)
+    pdf = certificate_pdf(attendance, viewer=request.user)
     audit_record(
         action="training.certificate",
         actor=request.user,

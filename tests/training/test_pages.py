@@ -273,7 +273,7 @@ def test_certificate_in_english_and_for_the_trainer(network):
     )
     attendance = attend(network, session, full_name="John Smith")
     with translation.override("en"):
-        text = _pdf_text(certificate_pdf(attendance))
+        text = _pdf_text(certificate_pdf(attendance, viewer=network.user("coordinator")))
     assert "Certificate of attendance" in text and "Online" in text and "John Smith" in text
     assert "General public" in text
     assert (
@@ -337,7 +337,7 @@ def test_render_the_certificate_for_a_look(network):
     staff.save()
     attendance = attend(network, session, staff)
     with translation.override("fr"):
-        data = certificate_pdf(attendance, issued_on=datetime.date(2026, 11, 29))
+        data = certificate_pdf(attendance, viewer=staff, issued_on=datetime.date(2026, 11, 29))
     pdf = pdfium.PdfDocument(data)
     image = pdf[0].render(scale=1.4).to_pil()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
