@@ -99,7 +99,9 @@ def _hbars(figure: Figure) -> Drawing:
     peak = max([v or 0 for v in values] + [1])
     for i, (category, value) in enumerate(zip(figure.categories, values, strict=True)):
         y = height - (i + 1) * row
-        drawing.add(String(label_w - 4, y + 3, str(category)[:48], fontSize=7.5, textAnchor="end"))
+        label = str(category)
+        label = label if len(label) <= 46 else label[:45] + "…"  # the whole label is in the table
+        drawing.add(String(label_w - 4, y + 3, label, fontSize=7.5, textAnchor="end"))
         w = bar_w * (value or 0) / peak
         if value:
             drawing.add(Rect(label_w, y + 1, w, row - 4, fillColor=FILLS[0], strokeColor=None))
@@ -253,18 +255,21 @@ def annual_report(year: int) -> bytes:
     )
     story += [key, Spacer(1, 0.5 * cm)]
     for section, figures in board.sections:
-        story.append(Paragraph(str(section), styles["Heading1"]))
+        heading: list[Any] = [Paragraph(str(section), styles["Heading1"])]
         for figure in figures:
             block = [
+                *heading,  # a section's title stays on the page of its first chart
                 Paragraph(str(figure.title), styles["Heading3"]),
                 chart(figure),
                 Spacer(1, 0.2 * cm),
                 _table(figure, styles),
                 Spacer(1, 0.4 * cm),
             ]
-            story.append(KeepTogether(block) if len(figure.categories) <= 20 else block[0])
-            if len(figure.categories) > 20:
-                story += block[1:]
+            heading = []
+            if len(figure.categories) <= 20:
+                story.append(KeepTogether(block))
+            else:
+                story += block
     doc.build(story, onLaterPages=_footer, onFirstPage=_footer)
     return buffer.getvalue()
 
