@@ -45,7 +45,7 @@ class Figure:
         return {str(c): v for c, v in zip(self.categories, self.series[series].values, strict=True)}
 
     def table(self) -> dict[str, Any]:
-        """Header and rows of the table behind the chart: one row per category."""
+        """Header and rows of the table behind the chart: one row per category, values as text."""
         header = [*(s.label for s in self.series)]
         if len(self.series) > 1 and self.kind == "stacked":
             header.append("total")
@@ -56,7 +56,7 @@ class Figure:
             if len(self.series) > 1 and self.kind == "stacked":
                 cells.append(sum(v or 0 for v in cells))
             cells += [values[i] for _label, values in self.extra_columns]
-            rows.append((category, cells))
+            rows.append((category, [v if isinstance(v, str) else _fmt(v) for v in cells]))
         return {"header": header, "rows": rows}
 
     def summary(self) -> str:

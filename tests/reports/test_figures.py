@@ -159,6 +159,7 @@ def test_dashboard_page_shows_the_figures_with_their_tables(known, network):
     assert html.count("<figure") == html.count("<figcaption") >= 10
     assert html.count('role="img"') >= 9 and "aria-label=" in html
     assert "style=" not in html.split("<main", 1)[1]  # strict CSP: no inline style
+    assert '<td class="num">33 %</td>' in html  # the occupancy rate in the table behind the chart
     assert "Zélie" not in html and known.requests["r1"].person.reference not in html
 
 
