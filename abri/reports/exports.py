@@ -23,7 +23,6 @@ from xml.sax.saxutils import escape
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, UUIDField
-from django.utils import timezone
 
 from abri.accounts.models import Organisation
 from abri.core import crypto, geography
@@ -57,7 +56,7 @@ COLUMNS = [
     "permit_granted",
     "referrer_kind",
     "referrer_region",
-    "support_days",
+    "support_duration",
     "exit_outcome",
 ]
 
@@ -187,15 +186,37 @@ def _related(first: Any, last: Any, year: int) -> dict[str, Any]:
     return related
 
 
-def _support_days(periods: list[tuple[Any, ...]], begin_year: datetime.date, last: datetime.date) -> int:
-    """Days of support within the year: from the first stay or follow-up start to the last end
-    (``last`` is the year's last day, or today during the year)."""
+# The support duration as a band, never a number of days: a count of days up to 31 December
+# would give away the exact day a stay or a follow-up began.
+DURATION_BANDS: list[tuple[str, int]] = [
+    ("under_1_month", 1),
+    ("1_3_months", 3),
+    ("3_6_months", 6),
+    ("6_12_months", 12),
+]
+DURATION_LONG = "12_months_or_more"
+
+
+def _months_between(begin: datetime.date, end: datetime.date) -> int:
+    """Whole months from ``begin`` to ``end`` (15 March to 14 April: 0; to 15 April: 1)."""
+    months = (end.year - begin.year) * 12 + end.month - begin.month
+    return months - 1 if end.day < begin.day else months
+
+
+def support_duration(periods: list[tuple[Any, ...]], year_end: datetime.date) -> str:
+    """The band of the support's duration: from the first stay or follow-up start (any year) to
+    the last end, or to the end of the year when one is still going (``year_end``: the day after
+    31 December, ends being exclusive like a stay's). "" without support."""
     if not periods:
-        return 0
-    begin = max(min(p[0] for p in periods), begin_year)
+        return ""
+    begin = min(p[0] for p in periods)
     ends = [p[1] for p in periods]
-    end = last if None in ends else min(max(ends), last)
-    return max(0, (end - begin).days + 1)
+    end = year_end if None in ends else min(max(ends), year_end)
+    months = _months_between(begin, end)
+    for code, limit in DURATION_BANDS:
+        if months < limit:
+            return code
+    return DURATION_LONG
 
 
 def _health(person_id: Any, token: str | None) -> dict[str, Any]:
@@ -223,7 +244,7 @@ def survey_rows(year: int, people: QuerySet[Person] | None = None) -> Iterator[l
         age: code for code, _l, low, high in selectors.AGE_BANDS for age in range(low, min(high, 130) + 1)
     }
     start, end = _bounds(year)
-    last = min(datetime.date(year, 12, 31), timezone.localdate())
+    year_end = end  # 1 January of the next year: a support still going lasts to the year's end
     number = 0
     for chunk in _chunks(people.values_list(*FIELDS).iterator(chunk_size=CHUNK), CHUNK):
         related = _related(chunk[0][0], chunk[-1][0], year)
@@ -275,7 +296,7 @@ def survey_rows(year: int, people: QuerySet[Person] | None = None) -> Iterator[l
                 permits.get(pk, ""),
                 sector,
                 region,
-                _support_days(stays + follows, start, last) if stays or follows else 0,
+                support_duration(stays + follows, year_end),
                 exits[-1][1] if exits else "",
             ]
 

@@ -55,12 +55,23 @@ class FilterForm(forms.Form):
         return _month(value, "end") if value else None
 
     def clean(self) -> dict[str, Any]:
+        """The period is checked once the defaults are filled in: a month given alone (``?end=2100-12``)
+        must not open a period longer than ten years, nor reach past the current month."""
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
+        default = selectors.default_filters()
+        current = default.last_month
+        if start and start > current:
+            self.add_error("start", _("The start month cannot be later than the current month."))
+            return data
+        if end and end > current:
+            self.add_error("end", _("The end month cannot be later than the current month."))
+            return data
+        first, last = start or default.start, end or current
+        if last < first:
             self.add_error("end", _("The end month comes before the start month."))
-        if start and end and (end.year - start.year) * 12 + end.month - start.month > 120:
-            self.add_error("end", _("Choose at most ten years."))
+        elif (last.year - first.year) * 12 + last.month - first.month > 120:
+            self.add_error("end" if end else "start", _("Choose at most ten years."))
         return data
 
     def filters(self) -> selectors.Filters:
@@ -89,8 +100,9 @@ class YearForm(forms.Form):
 
     def clean_year(self) -> int:
         year = int(self.cleaned_data["year"])
-        if year > timezone.localdate().year:
-            raise forms.ValidationError(_("Choose a year that has begun."))
+        if year >= timezone.localdate().year:
+            # A year still going would be incomplete, and its last days would date the events.
+            raise forms.ValidationError(_("Choose a year that is over: the current year is not finished."))
         if self.years is not None and year not in self.years:
             raise forms.ValidationError(_("Choose one of the years offered."))
         return year

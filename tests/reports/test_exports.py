@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from pathlib import Path
 
@@ -30,17 +31,16 @@ def known(network):
     return known_network(network)
 
 
-def _csv(client, year):
-    response = client.get("/statistics/survey.csv", {"year": year})
-    assert response.status_code == 200 and response.streaming
-    body = b"".join(response.streaming_content)
+def _csv(year):
+    """The file's content for a year (the current one: the known network is built today; the
+    pages only export years that are over, tested below)."""
+    body = "".join(exports.csv_stream(year)).encode()
     return body, list(csv.DictReader(io.StringIO(body.decode())))
 
 
 def test_survey_csv_one_row_per_person_and_no_identity(known, network):
-    client = sign_in(Client(), network.user("coordinator"))
     year = timezone.localdate().year
-    body, rows = _csv(client, year)
+    body, rows = _csv(year)
     assert list(rows[0].keys()) == exports.COLUMNS
     # Identified this year: the six requests (r6's may be last year when we are in January or
     # February, but her stay overlaps the year, so she is "supported").
@@ -59,14 +59,62 @@ def test_survey_csv_one_row_per_person_and_no_identity(known, network):
     sheltered = [r for r in rows if r["sheltered"] == "yes"]
     assert len(sheltered) == 2 and all(r["supported"] == "yes" for r in sheltered)
     exited = [r for r in rows if r["exit_outcome"]]
-    assert [r["exit_outcome"] for r in exited] == ["housing"] and exited[0]["support_days"] == "1"
+    assert [r["exit_outcome"] for r in exited] == ["housing"]
+    assert exited[0]["support_duration"] == "under_1_month"  # arrived and left today
+    assert {r["support_duration"] for r in rows if r["supported"] == "no"} == {""}
     assert {r["addiction"] for r in rows} == {"yes"}  # opened from the encrypted health needs
     assert {r["exploiter_relation"] for r in rows} == {"network"}
     assert {r["referrer_kind"] for r in rows} == {"police", "association"}
     assert {r["referrer_region"] for r in rows} == {"93", "84"}
     assert sum(r["complaint_filed"] == "yes" for r in rows) == 1
+
+
+def test_survey_http_exports_a_finished_year_and_refuses_the_current_one(known, network):
+    client = sign_in(Client(), network.user("coordinator"))
+    year = timezone.localdate().year
+    for url in ("/statistics/survey.csv", "/statistics/survey.xlsx", "/statistics/report.pdf"):
+        refused = client.get(url, {"year": year})
+        assert refused.status_code == 400 and b'name="year"' in refused.content
+        # The interface speaks French: the error is translated and names the field.
+        assert "Choisissez une année terminée" in refused.content.decode()
+    assert not AuditEvent.objects.filter(action__startswith="reports.export").exists()
+    response = client.get("/statistics/survey.csv", {"year": year - 1})
+    assert response.status_code == 200 and response.streaming
+    header = b"".join(response.streaming_content).decode().splitlines()[0]
+    assert header.split(",") == exports.COLUMNS and "support_days" not in header
     event = AuditEvent.objects.filter(action="reports.export.csv").get()
-    assert event.data == {"year": year, "format": "csv"}
+    assert event.data == {"year": year - 1, "format": "csv"}
+    # The dashboard offers the years that are over only, the last one chosen.
+    html = client.get("/statistics/").content.decode()
+    assert f'<option value="{year}"' not in html
+    assert f'<option value="{year - 1}" selected>' in html
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "band"),
+    [
+        ((2025, 12, 1), (2025, 12, 31), "under_1_month"),
+        ((2025, 11, 15), (2025, 12, 14), "under_1_month"),
+        ((2025, 11, 15), (2025, 12, 15), "1_3_months"),
+        ((2025, 10, 1), None, "3_6_months"),  # still going: counted to 31 December
+        ((2025, 3, 10), (2025, 9, 9), "3_6_months"),
+        ((2025, 3, 10), (2025, 9, 10), "6_12_months"),
+        ((2024, 12, 31), (2025, 12, 30), "6_12_months"),
+        ((2024, 6, 1), None, "12_months_or_more"),  # begun the year before
+    ],
+)
+def test_support_duration_is_a_band_not_a_date(start, end, band):
+    def day(parts):
+        return datetime.date(*parts) if parts else None
+
+    assert exports.support_duration([(day(start), day(end), "")], datetime.date(2026, 1, 1)) == band
+    # Several periods: from the first start to the last end.
+    periods = [(datetime.date(2025, 1, 5), datetime.date(2025, 2, 1), ""), (day(start), day(end), "")]
+    assert exports.support_duration(periods, datetime.date(2026, 1, 1)) in {
+        "6_12_months",
+        "12_months_or_more",
+    }
+    assert exports.support_duration([], datetime.date(2026, 1, 1)) == ""
 
 
 def test_support_follow_up_makes_a_person_supported_and_counts_in_the_partners_activity(known, network):
@@ -85,9 +133,9 @@ def test_support_follow_up_makes_a_person_supported_and_counts_in_the_partners_a
 
 def test_survey_xlsx_has_the_same_rows(known, network):
     client = sign_in(Client(), network.user("coordinator"))
-    response = client.get("/statistics/survey.xlsx", {"year": timezone.localdate().year})
+    response = client.get("/statistics/survey.xlsx", {"year": timezone.localdate().year - 1})
     assert response.status_code == 200
-    data = b"".join(response.streaming_content)
+    data = exports.xlsx_file(timezone.localdate().year).read()
     sheet = load_workbook(io.BytesIO(data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == exports.COLUMNS and len(rows) == 7
@@ -136,7 +184,7 @@ def test_annual_report_pdf_renders_with_its_charts(known, network):
         document[i].render(scale=1.3).to_pil().save(SCREENSHOTS / f"reports-annual-page{i + 1}.png")
     assert len(document) >= 3
     client = sign_in(Client(), network.user("coordinator"))
-    response = client.get("/statistics/report.pdf", {"year": year})
+    response = client.get("/statistics/report.pdf", {"year": year - 1})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert AuditEvent.objects.filter(action="reports.export.pdf").exists()
 

@@ -186,3 +186,24 @@ def test_dashboard_query_count_does_not_grow_with_data(known, network):
         file_request(network, age=30 + i, children=i % 2, country="RO")
     assert _count_queries(filters) == before
     assert before <= 20
+
+
+def test_the_ten_year_limit_and_the_current_month_hold_when_one_month_is_given(known, network):
+    client = sign_in(Client(), network.user("coordinator"))
+    current = known.today.replace(day=1)
+    far = client.get("/statistics/", {"end": "2100-12"})
+    assert far.status_code == 200 and far.context["form"].errors == {
+        "end": ["Le mois de fin ne peut pas être postérieur au mois en cours."]
+    }
+    assert len(far.context["filters"].months()) == 13  # the default period, not 902 months
+    long_ago = client.get("/statistics/", {"start": "2000-01"})
+    assert long_ago.context["form"].errors == {"start": ["Choisissez au plus dix ans."]}
+    assert len(long_ago.context["filters"].months()) == 13
+    future_start = client.get("/statistics/", {"start": add_months(current, 1).strftime("%Y-%m")})
+    assert list(future_start.context["form"].errors) == ["start"]
+    # Before the default start: the range is checked once the start is filled in.
+    early_end = client.get("/statistics/", {"end": add_months(current, -20).strftime("%Y-%m")})
+    assert early_end.context["form"].errors == {"end": ["Le mois de fin précède le mois de début."]}
+    # Ten years up to the current month, given by its start only, is accepted.
+    ten = client.get("/statistics/", {"start": add_months(current, -120).strftime("%Y-%m")})
+    assert not ten.context["form"].errors and len(ten.context["filters"].months()) == 121
