@@ -148,3 +148,29 @@ def available_years() -> list[int]:
         return [this_year - 1]
     start = timezone.localtime(first.submitted_at).year
     return list(range(this_year - 1, start - 1, -1)) or [this_year - 1]
+
+
+def published_tables(year: int) -> list[Table]:
+    """The observers' tables of a year: computed and frozen the first time, the frozen numbers after.
+
+    Freezing makes a past year's table final, so no later entry can change it and no two readings
+    can be subtracted (docs/reports.md).
+    """
+    from django.db import IntegrityError, transaction
+
+    from abri.reports.models import PublishedYear
+
+    snapshot = PublishedYear.objects.filter(year=year).first()
+    tables = year_tables(year, secondary=snapshot is None)
+    if snapshot is None:
+        values: dict[str, int | None] = {}
+        for table in tables:
+            values.update(table.snapshot())
+        try:
+            with transaction.atomic():
+                snapshot = PublishedYear.objects.create(year=year, values=values)
+        except IntegrityError:  # published by another request meanwhile: show that one
+            snapshot = PublishedYear.objects.get(year=year)
+    for table in tables:
+        table.frozen = snapshot.values
+    return tables

@@ -9,10 +9,17 @@ the same *variables* here, hidden or shown together.
 2. Secondary suppression: while some hidden value can be computed exactly from what is shown (a
    line with a single hidden cell, or any combination of lines: checked on the null space of the
    system of every published equation), hide the smallest shown count in one of that value's lines.
+3. Protection intervals: an attacker also knows that counts are whole and that a hidden count is
+   at least 1 (zeros are shown). Two hidden cells of a row that sum to 2 are then both 1, although
+   neither is a linear function of the published figures. So, for every small count, the smallest
+   and largest values consistent with everything published are computed by linear programming
+   (each hidden value at least 1, or 0 where it is 0), and while that interval is narrower than
+   ``PROTECTION``, another cell of its lines is hidden.
 
-The result: no hidden value is a linear function of the published ones, across every table of the
-year. Periods are disjoint calendar years and a région filter shows the same cells, so two views
-can never be subtracted (tests/reports/test_suppression.py attacks it).
+The result: no hidden value is a linear function of the published ones, and no small count can be
+narrowed to fewer than ``PROTECTION`` + 1 possible values, across every table of the year. Periods
+are disjoint calendar years and a région filter shows the same cells, so two views can never be
+subtracted (tests/reports/test_suppression.py attacks it).
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from typing import Any
 import numpy as np
 
 THRESHOLD = 10
+# The narrowest interval an attacker may be left with for a small count (width, in persons).
+PROTECTION = 5
 
 Var = Any
 
@@ -40,6 +49,9 @@ class Table:
     population: str = ""
     # Filled by suppress(): the variables hidden.
     hidden: set[Var] = field(default_factory=set)
+    # Set by freeze(): the numbers first published for this table, which are shown instead of
+    # today's (None where hidden; a variable missing from them is hidden).
+    frozen: dict[str, int | None] | None = None
 
     # -- the variables of the table
     def cell_var(self, row: str, col: str) -> Var:
@@ -87,7 +99,13 @@ class Table:
 
     # -- what is published
     def shown(self, var: Var, value: int) -> int | None:
+        if self.frozen is not None:
+            return self.frozen.get(repr(var))
         return None if var in self.hidden else value
+
+    def snapshot(self) -> dict[str, int | None]:
+        """What this table publishes, by variable: to be frozen."""
+        return {repr(var): (None if var in self.hidden else value) for var, value in self.values().items()}
 
     def published(self) -> dict[str, Any]:
         """Rows with their cells and total (None where hidden), the totals row."""
@@ -151,12 +169,81 @@ def determined(equations: list[tuple[list[Var], Var]], values: dict[Var, int], h
     return [v for v, n in zip(unknowns, norms, strict=True) if n < 1e-9]
 
 
-def suppress(tables: list[Table], *, threshold: int = THRESHOLD, secondary: bool = True) -> set[Var]:
-    """Hide small counts in every table, then hide more until nothing hidden can be computed."""
+def _components(equations: list[tuple[list[Var], Var]], hidden: set[Var]) -> list[list[int]]:
+    """The equations grouped by the hidden values they link: each group is solved on its own."""
+    parent: dict[Var, Var] = {v: v for v in hidden}
+
+    def find(v: Var) -> Var:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    touching: list[tuple[int, list[Var]]] = []
+    for i, (cells, total) in enumerate(equations):
+        unknown = [v for v in [*cells, total] if v in hidden]
+        if unknown:
+            touching.append((i, unknown))
+            for other in unknown[1:]:
+                parent[find(other)] = find(unknown[0])
+    groups: dict[Var, list[int]] = defaultdict(list)
+    for i, unknown in touching:
+        groups[find(unknown[0])].append(i)
+    return list(groups.values())
+
+
+def narrow(
+    equations: list[tuple[list[Var], Var]],
+    values: dict[Var, int],
+    hidden: set[Var],
+    small: set[Var],
+    protection: int = PROTECTION,
+) -> list[Var]:
+    """Small hidden counts an attacker can narrow to an interval thinner than ``protection``."""
+    from scipy.optimize import linprog
+
+    exposed = []
+    for group in _components(equations, hidden):
+        unknowns = sorted(
+            {v for i in group for v in [*equations[i][0], equations[i][1]] if v in hidden}, key=repr
+        )
+        targets = [v for v in unknowns if v in small]
+        if not targets:
+            continue
+        index = {v: k for k, v in enumerate(unknowns)}
+        a_eq = np.zeros((len(group), len(unknowns)))
+        b_eq = np.zeros(len(group))
+        for row, i in enumerate(group):
+            cells, total = equations[i]
+            for var, coef in [*((c, 1.0) for c in cells), (total, -1.0)]:
+                if var in index:
+                    a_eq[row, index[var]] += coef
+                else:
+                    b_eq[row] -= coef * values[var]
+        # What an attacker knows of each hidden value: at least 1, since zeros are shown.
+        bounds = [(1 if values[v] > 0 else 0, None) for v in unknowns]
+        for var in targets:
+            c = np.zeros(len(unknowns))
+            c[index[var]] = 1
+            low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            if high.status == 3:  # unbounded above: as wide as can be
+                continue
+            if low.status != 0 or high.status != 0 or (-high.fun) - low.fun < protection:
+                exposed.append(var)
+    return exposed
+
+
+def suppress(
+    tables: list[Table], *, threshold: int = THRESHOLD, secondary: bool = True, protection: int = PROTECTION
+) -> set[Var]:
+    """Hide small counts in every table, then hide more until no hidden count can be computed
+    exactly nor narrowed below the protection interval."""
     values: dict[Var, int] = {}
     for table in tables:
         values.update(table.values())
     hidden = {var for var, value in values.items() if 0 < value < threshold}
+    small = set(hidden)
     equations = published_equations(tables)
     lines_of: dict[Var, list[int]] = defaultdict(list)
     for i, (cells, total) in enumerate(equations):
@@ -173,9 +260,14 @@ def suppress(tables: list[Table], *, threshold: int = THRESHOLD, secondary: bool
             ]
             if not exposed:
                 exposed = determined(equations, values, hidden)
-            if not exposed:
+            if exposed:
+                _hide_partner(exposed[0], equations, lines_of, values, hidden)
+                continue
+            narrowed = narrow(equations, values, hidden, small, protection) if protection else []
+            if not narrowed:
                 break
-            _hide_partner(exposed[0], equations, lines_of, values, hidden)
+            for var in narrowed:  # one more cell on a line of each, then check everything again
+                _hide_partner(var, equations, lines_of, values, hidden)
     for table in tables:
         table.hidden = {v for v in table.values() if v in hidden}
     return hidden

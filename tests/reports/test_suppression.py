@@ -2,9 +2,10 @@
 get (every year, every dimension, with and without a région filter) cannot compute a hidden one.
 
 The attacker knows that tables about the same people (by gender, age, country, children) share
-their row totals and grand total, that counts are whole numbers ≥ 0, and solves by linear
-programming: for each hidden cell, the smallest and largest value consistent with everything
-published. A hidden cell is recovered when both are equal. Periods are disjoint calendar years,
+their row totals and grand total, that a hidden count is at least 1 (zeros are shown), and solves
+by linear programming: for each hidden cell, the smallest and largest value consistent with
+everything published. A hidden cell is recovered when both are equal, and a small count is
+exposed when the interval is narrower than the protection (PROTECTION). Periods are disjoint calendar years,
 so year-against-year subtraction is part of the same system (no equation spans two years).
 """
 
@@ -23,17 +24,19 @@ from scipy.optimize import linprog
 from abri.accounts.models import Organisation
 from abri.referrals.models import Request
 from abri.reports import observers
-from abri.reports.suppression import Table, suppress
+from abri.reports.suppression import PROTECTION, Table, suppress
 from tests.conftest import sign_in
 from tests.reports.factories import file_request
 
 
-def recovered(tables: list[Table]) -> dict:
-    """Hidden variables whose value the published tables pin down exactly (LP bounds)."""
-    published = {}
+def recovered(tables: list[Table], protection: int = PROTECTION) -> dict:
+    """Hidden variables the published tables pin down exactly, and small counts they narrow to an
+    interval thinner than ``protection`` (LP bounds, each hidden value at least 1 unless it is 0)."""
+    published, truth = {}, {}
     for table in tables:
         for var, value in table.values().items():
             published[var] = None if var in table.hidden else value
+            truth[var] = value
     hidden = sorted({v for v, value in published.items() if value is None}, key=repr)
     if not hidden:
         return {}
@@ -58,15 +61,19 @@ def recovered(tables: list[Table]) -> dict:
             else:
                 assert abs(b) < 1e-9  # the published figures are consistent
     a_eq, b_eq = np.array(rows), np.array(rhs)
+    bounds = [(1 if truth[v] > 0 else 0, None) for v in hidden]
     found = {}
     for var, i in index.items():
         c = np.zeros(len(hidden))
         c[i] = 1
-        low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         assert low.status == 0 and high.status in (0, 3)  # 3: unbounded above, so not pinned
-        if high.status == 0 and abs(low.fun - (-high.fun)) < 1e-6:
-            found[var] = low.fun
+        if high.status != 0:
+            continue
+        width = -high.fun - low.fun
+        if width < 1e-6 or (0 < truth[var] < 10 and width < protection):
+            found[var] = (low.fun, -high.fun)
     return found
 
 
@@ -102,7 +109,20 @@ def test_without_secondary_suppression_the_attacker_wins():
     suppress(tables, secondary=False)
     found = recovered(tables)
     assert found and all(v is not None for v in found.values())
-    assert ("cell", "t", "a", "x") in found and found[("cell", "t", "a", "x")] == pytest.approx(3)
+    assert ("cell", "t", "a", "x") in found and found[("cell", "t", "a", "x")] == pytest.approx((3, 3))
+    suppress(tables)
+    assert recovered(tables) == {}
+
+
+def test_two_small_cells_of_a_line_cannot_be_narrowed():
+    """Two hidden cells of a row that sum to 2 are both 1, though neither is computable exactly:
+    the protection interval hides more until the attacker is left with a wide range."""
+    cells = {("a", "x"): 1, ("a", "y"): 1, ("a", "z"): 30, ("b", "x"): 15, ("b", "y"): 15, ("b", "z"): 15}
+    tables = [Table("t", "t", ROWS[:2], COLS, dict(cells))]
+    suppress(tables, protection=0)  # exact-computation check only, as before
+    found = recovered(tables)
+    assert found[("cell", "t", "a", "x")] == pytest.approx((1, 1))
+    tables = [Table("t", "t", ROWS[:2], COLS, dict(cells))]
     suppress(tables)
     assert recovered(tables) == {}
 
@@ -196,3 +216,27 @@ def test_observers_never_reach_the_coordinators_figures(network, two_years):
     # Only whole past years: the current one would change from day to day.
     response = client.get("/statistics/observatory/", {"year": timezone.localdate().year})
     assert response.status_code == 400
+
+
+def test_a_published_year_never_changes_so_two_readings_cannot_be_subtracted(network, two_years):
+    client = sign_in(Client(), network.user("observer"))
+    year = two_years[-1]
+    first = _cells(client.get("/statistics/observatory/", {"year": year}).content.decode())
+    # Late entries for that year: requests recorded now, dated in the published year.
+    for _ in range(12):
+        late = file_request(network, gender="M", age=52, country="BR", forms=("begging",))
+        Request.objects.filter(pk=late.pk).update(
+            submitted_at=timezone.make_aware(datetime.datetime(year, 12, 28, 12))
+        )
+    recomputed = []
+    for t in (t.published() for t in observers.year_tables(year)):
+        for _code, _label, cells, total in t["rows"]:
+            recomputed += [*cells, total]
+        recomputed += [*t["totals"], t["grand"]]
+    assert ["< 10" if v is None else str(v) for v in recomputed] != first  # the data did change
+    second = _cells(client.get("/statistics/observatory/", {"year": year}).content.decode())
+    assert second == first
+    from django.core.management import call_command
+
+    call_command("publish_statistics")  # publishing again leaves a published year alone
+    assert _cells(client.get("/statistics/observatory/", {"year": year}).content.decode()) == first

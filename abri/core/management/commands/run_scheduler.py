@@ -8,7 +8,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 # (command, every so many seconds)
-JOBS = [("expire_proposals", 300), ("support_reminders", 3600), ("retention_anonymise", 24 * 3600)]
+JOBS = [
+    ("expire_proposals", 300),
+    ("support_reminders", 3600),
+    ("publish_statistics", 24 * 3600),
+    ("retention_anonymise", 24 * 3600),
+]
 
 
 class Command(BaseCommand):
