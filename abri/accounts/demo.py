@@ -248,5 +248,8 @@ def build_demo_network(seed: int = DEFAULT_SEED) -> list[DemoAccount]:
     from abri.training.demo import build_demo_training
 
     build_demo_training(rng=rng)
+    from abri.network.demo import leave_a_free_place
+
+    leave_a_free_place(username="chrs", coordinator=coordinator_user)
     audit_record(action="demo.seed", data={"seed": seed, "organisations": Organisation.objects.count()})
     return accounts

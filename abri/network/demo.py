@@ -11,8 +11,8 @@ from abri.accounts.models import Organisation, OrganisationKind, User
 from abri.accounts.services import organisation_update_directory
 from abri.core import geography
 from abri.core.vocabulary import ExploitationForm
-from abri.network.models import Collective
-from abri.network.services import shelter_create, unavailability_declare
+from abri.network.models import Collective, Shelter
+from abri.network.services import shelter_create, shelter_update, unavailability_declare
 
 STREETS = [
     "rue des Lilas",
@@ -108,3 +108,17 @@ def enrich_directory(*, rng: random.Random) -> None:
         for collective in collectives:
             if rng.random() < 0.25:
                 collective.members.add(organisation)
+
+
+def leave_a_free_place(*, username: str, coordinator: User) -> None:
+    """The demo shelter account must have a free place to try the one-minute update with: if the
+    placements filled its shelter, the coordination dedicates one more place to the network."""
+    from abri.network.availability import availability
+
+    operator_id = User.objects.get(username=username).organisation_id
+    for shelter in Shelter.objects.filter(operator_id=operator_id, is_active=True):
+        free = availability(shelter).free
+        if free < 1:
+            shelter_update(
+                actor=coordinator, shelter=shelter, dedicated_places=shelter.dedicated_places + 1 - free
+            )

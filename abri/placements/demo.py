@@ -102,11 +102,22 @@ def place(*, rng: random.Random, request: Request, coordinator: User, finish: st
     services.stay_exit(actor=staff, stay=stay, day=timezone.localdate(), outcome=outcome)
 
 
+# Days from the request to the arrival in the demo, by urgency (low, high).
+ARRIVAL_DAYS = {"immediate": (1, 4), "urgent": (3, 12), "normal": (7, 45)}
+
+
 def backdate_placement(request: Request, submitted_at: datetime.datetime, stay_days: int) -> None:
-    """Demo history only: move proposals and stays back to when they happened."""
-    Proposal.objects.filter(request=request).update(created_at=submitted_at + datetime.timedelta(days=5))
+    """Demo history only: move proposals and stays back to when they happened.
+
+    How long the search took depends on the urgency; it is drawn from a generator seeded by the
+    case reference, so that the rest of the demo (drawn from the main one) stays as it was.
+    """
+    low, high = ARRIVAL_DAYS.get(request.urgency, ARRIVAL_DAYS["normal"])
+    arrival_days = random.Random(f"arrival:{request.person.reference}").randint(low, high)  # noqa: S311
+    proposed = submitted_at + datetime.timedelta(days=arrival_days * 0.4)
+    Proposal.objects.filter(request=request).update(created_at=proposed)
     for stay in Stay.objects.filter(request=request):
-        started = (submitted_at + datetime.timedelta(days=21)).date()
+        started = (submitted_at + datetime.timedelta(days=arrival_days)).date()
         ended = (
             None
             if stay.ended_on is None

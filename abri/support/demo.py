@@ -170,8 +170,35 @@ def _support(
             w.journal(
                 person, user, granted, "permit.create", kind=PermitKind.TEMPORARY, status=PermitStatus.GRANTED
             )
+            if expires < today and w.permits[-1].status == PermitStatus.GRANTED:
+                # The permit was renewed for two years while the proceedings went on.
+                w.permits.append(_permit(person, user, PermitKind.RENEWAL, expires, 730))
+                w.journal(
+                    person,
+                    user,
+                    expires,
+                    "permit.create",
+                    kind=PermitKind.RENEWAL,
+                    status=PermitStatus.GRANTED,
+                )
     if rng.random() < 0.55:
         _proceeding(w, rng, person, user, start)
+
+
+def _permit(person: Person, user: User, kind: str, starts_on: datetime.date, days: int) -> ResidencePermit:
+    """A granted document, applied for a month before it starts."""
+    expires_on = starts_on + datetime.timedelta(days=days)
+    return ResidencePermit(
+        person=person,
+        organisation_id=_org(user),
+        kind=kind,
+        status=PermitStatus.GRANTED,
+        applied_on=starts_on - datetime.timedelta(days=30),
+        starts_on=starts_on,
+        expires_on=expires_on,
+        reminders_sent=[60, 30, 7] if expires_on < timezone.localdate() else [],
+        created_by=user,
+    )
 
 
 def _proceeding(w: _Writer, rng: random.Random, person: Person, user: User, start: datetime.date) -> None:
@@ -251,6 +278,18 @@ def _proceeding(w: _Writer, rng: random.Random, person: Person, user: User, star
                 court=rng.choice(COURTS),
                 created_by=user,
             )
+        )
+    if outcome == CaseOutcome.CONVICTION and decided and decided + datetime.timedelta(days=90) < today:
+        # After a conviction, the resident card (CESEDA L.425-3), for ten years.
+        card_from = decided + datetime.timedelta(days=90)
+        w.permits.append(_permit(person, user, PermitKind.RESIDENT_CARD, card_from, 3650))
+        w.journal(
+            person,
+            user,
+            card_from,
+            "permit.create",
+            kind=PermitKind.RESIDENT_CARD,
+            status=PermitStatus.GRANTED,
         )
     if outcome == CaseOutcome.CONVICTION and case.civil_party and decided:
         claimed = Decimal(rng.choice([5000, 8000, 15000, 30000]))
