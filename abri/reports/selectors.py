@@ -288,16 +288,20 @@ def proposals_figures(filters: Filters, base: QuerySet[Proposal] | None = None) 
 def occupancy_figure(filters: Filters, shelters: QuerySet[Shelter] | None = None) -> Figure:
     """Places occupied by stays and places dedicated, on the first day of each month (3 queries).
 
-    Dedicated places on a day come from the shelter's availability history (the last change
-    before that day), else from its current number. Active shelters only.
+    The shelters are those active **today** (of the région chosen), whenever they were created.
+    Dedicated places of a shelter on a day: the number of its last "dedicated places changed"
+    entry of the availability history at or before midnight that day, else (no entry by then)
+    its current number. Creating a shelter writes such an entry, but a shelter created after the
+    day still counts with its current number: the creation date is not used, since shelters
+    registered on the platform existed before it (the demo creates them all today).
     """
     today = timezone.localdate()
     days = [m for m in filters.months() if m <= today]
     shelter_qs = (Shelter.objects.all() if shelters is None else shelters).filter(is_active=True)
     if filters.region:
         shelter_qs = shelter_qs.filter(region=filters.region)
-    sheltered = list(shelter_qs.values_list("pk", "created_at", "dedicated_places"))
-    ids = [pk for pk, _c, _d in sheltered]
+    sheltered = list(shelter_qs.values_list("pk", "dedicated_places"))
+    ids = [pk for pk, _d in sheltered]
     occupied: dict[str, int | None] = {}
     if days:
         occupied = Stay.objects.filter(shelter__in=shelter_qs).aggregate(
@@ -321,7 +325,7 @@ def occupancy_figure(filters: Filters, shelters: QuerySet[Shelter] | None = None
     for day in days:
         moment = _aware(day)
         total = 0
-        for pk, _created_at, current in sheltered:
+        for pk, current in sheltered:
             changes = [d for at, d in history.get(pk, []) if at <= moment]
             total += changes[-1] if changes else current
         dedicated_series.append(float(total))

@@ -207,3 +207,30 @@ def test_the_ten_year_limit_and_the_current_month_hold_when_one_month_is_given(k
     # Ten years up to the current month, given by its start only, is accepted.
     ten = client.get("/statistics/", {"start": add_months(current, -120).strftime("%Y-%m")})
     assert not ten.context["form"].errors and len(ten.context["filters"].months()) == 121
+
+
+def test_dedicated_places_follow_the_availability_history_by_hand(known, network):
+    """A (3 places) and B (3 places) as in the known network, then A's history made known:
+    registered four months ago with 3 places, raised to 5 on the 15th of the month before last.
+    B was registered today: before that, its current number (3) counts."""
+    from abri.network import services as network_services
+    from abri.network.models import AvailabilityChange
+
+    first = known.today.replace(day=1)
+    months = [add_months(first, -i) for i in (3, 2, 1, 0)]
+    AvailabilityChange.objects.filter(shelter=known.shelter_a).update(
+        at=selectors._aware(add_months(first, -4))
+    )
+    network_services.shelter_update(
+        actor=network.user("coordinator"), shelter=known.shelter_a, dedicated_places=5
+    )
+    AvailabilityChange.objects.filter(shelter=known.shelter_a, note="3 → 5").update(
+        at=selectors._aware(add_months(first, -2).replace(day=15))
+    )
+    figure = selectors.occupancy_figure(period(known))
+    assert figure.categories == [m.strftime("%Y-%m") for m in months]
+    # A: 3, 3, 5, 5; B: 3 all along.
+    assert figure.series[0].values == [6.0, 6.0, 8.0, 8.0]
+    # r6 and her child at B from the first day of last month (r1 left the day she came).
+    assert figure.series[1].values == [0.0, 0.0, 2.0, 2.0]
+    assert figure.extra_columns[0][1] == ["0 %", "0 %", "25 %", "25 %"]
