@@ -37,7 +37,13 @@ from abri.network.forms import (
     UnavailabilityForm,
 )
 from abri.network.map import MapPoint, france_map_svg
-from abri.network.selectors import BoardFilters, capacity_by_region, network_board, suppress_small_counts
+from abri.network.selectors import (
+    SMALL_COUNT,
+    BoardFilters,
+    capacity_by_region,
+    network_board,
+    suppress_small_counts,
+)
 
 
 def board_view(request: AuthedRequest) -> HttpResponse:
@@ -77,10 +83,16 @@ def capacity_view(request: AuthedRequest) -> HttpResponse:
         "dedicated": sum(r.dedicated for r in regions),
         "free": sum(r.free for r in regions),
     }
-    if role_of(request.user) not in COORDINATION:
-        # Observers: small counts hidden, with secondary suppression (SECURITY.md bar 15).
-        regions = suppress_small_counts(regions)
-    return render(request, "network/capacity.html", {"regions": regions, "totals": totals})
+    show_free = role_of(request.user) in COORDINATION
+    if not show_free:
+        # Observers: small counts hidden, with secondary suppression (SECURITY.md bar 15). Free
+        # places are left out: watched from day to day, a région's count going down dates an
+        # arrival there.
+        regions = suppress_small_counts(regions, columns=("shelters", "dedicated"))
+        totals = {k: (v if v >= SMALL_COUNT else None) for k, v in totals.items() if k != "free"}
+    return render(
+        request, "network/capacity.html", {"regions": regions, "totals": totals, "show_free": show_free}
+    )
 
 
 def my_shelters_view(request: AuthedRequest) -> HttpResponse:

@@ -49,10 +49,14 @@ def test_observers_see_counts_per_region_only_with_small_counts_hidden(network):
     make_shelter(network, network.org("shelter_operator"), dedicated_places=3)
     response = sign_in(Client(), network.user("observer")).get(reverse("network:capacity"))
     regions = response.context["regions"]
-    assert [(r["name"], r["shelters"], r["dedicated"], r["free"]) for r in regions] == [
-        ("Bretagne", None, None, None)
-    ]
-    assert "Rennes" not in response.content.decode() and "&lt; 10" in response.content.decode()
+    assert [(r["name"], r["shelters"], r["dedicated"]) for r in regions] == [("Bretagne", None, None)]
+    # No free places for observers (they would date arrivals), and totals under 10 hidden too.
+    assert all("free" not in r for r in regions) and response.context["totals"] == {
+        "shelters": None,
+        "dedicated": None,
+    }
+    html = response.content.decode()
+    assert "Rennes" not in html and "&lt; 10" in html and ">3<" not in html
     # Coordinators see the figures.
     coordinator = sign_in(Client(), network.user("coordinator")).get(reverse("network:capacity"))
     assert [(r.name, r.shelters) for r in coordinator.context["regions"]] == [("Bretagne", 1)]
