@@ -7,8 +7,14 @@ hidden cell (observers' small counts).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext as _
+
+# A category that is a period: a year or a month ("2025", "2025-03").
+PERIOD = re.compile(r"^\d{4}(-\d{2})?$")
 
 
 @dataclass
@@ -59,10 +65,37 @@ class Figure:
             rows.append((category, [v if isinstance(v, str) else _fmt(v) for v in cells]))
         return {"header": header, "rows": rows}
 
+    @property
+    def over_time(self) -> bool:
+        """Lines, and bars whose categories are months or years: values must not be added up."""
+        return self.kind == "line" or (
+            bool(self.categories) and all(PERIOD.match(str(c)) for c in self.categories)
+        )
+
     def summary(self) -> str:
-        """A sentence for screen readers: the largest values, in words."""
+        """A sentence for screen readers. Over time: per series, the last value and the range
+        (a sum across months of places or of medians means nothing). By category: the largest
+        values of a single series, or each series' total."""
         if self.is_empty:
             return f"{self.title}: 0"
+        if self.over_time:
+            parts = []
+            for s in self.series:
+                known = [(c, v) for c, v in zip(self.categories, s.values, strict=True) if v is not None]
+                if not known:
+                    continue
+                values = [v for _c, v in known]
+                parts.append(
+                    _("%(series)s: %(value)s in %(period)s (last), from %(low)s to %(high)s")
+                    % {
+                        "series": s.label,
+                        "value": _fmt(known[-1][1]),
+                        "period": known[-1][0],
+                        "low": _fmt(min(values)),
+                        "high": _fmt(max(values)),
+                    }
+                )
+            return f"{self.title}: " + "; ".join(parts)
         if len(self.series) == 1:
             pairs = [
                 (c, v) for c, v in zip(self.categories, self.series[0].values, strict=True) if v is not None

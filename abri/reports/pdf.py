@@ -260,6 +260,7 @@ def annual_report(year: int) -> bytes:
             block = [
                 *heading,  # a section's title stays on the page of its first chart
                 Paragraph(str(figure.title), styles["Heading3"]),
+                *([Paragraph(str(figure.note), styles["Italic"])] if figure.note else []),
                 chart(figure),
                 Spacer(1, 0.2 * cm),
                 _table(figure, styles),
@@ -275,7 +276,12 @@ def annual_report(year: int) -> bytes:
 
 
 def _footer(canvas: Any, doc: Any) -> None:
+    """On every page: the page number, and that the figures are not fit for publication (the
+    dashboard's counts, small ones included: unlike the observers' tables, nothing is hidden)."""
     canvas.saveState()
     canvas.setFont("Helvetica", 7)
+    canvas.drawString(
+        2 * cm, 1 * cm, _("Internal document: small counts are not hidden — do not publish as is")
+    )
     canvas.drawRightString(A4[0] - 2 * cm, 1 * cm, f"Abri · {doc.page}")
     canvas.restoreState()

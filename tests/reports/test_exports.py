@@ -183,10 +183,33 @@ def test_annual_report_pdf_renders_with_its_charts(known, network):
     for i in range(len(document)):
         document[i].render(scale=1.3).to_pil().save(SCREENSHOTS / f"reports-annual-page{i + 1}.png")
     assert len(document) >= 3
+    footer = "Internal document: small counts are not hidden — do not publish as is"
+    for i in range(len(document)):
+        assert footer in document[i].get_textpage().get_text_range(), i + 1
     client = sign_in(Client(), network.user("coordinator"))
     response = client.get("/statistics/report.pdf", {"year": year - 1})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert AuditEvent.objects.filter(action="reports.export.pdf").exists()
+
+
+def test_annual_report_pdf_footer_in_french_fits_the_page(known):
+    from django.utils import translation
+
+    with translation.override("fr"):
+        data = pdf.annual_report(timezone.localdate().year)
+    document = pypdfium2.PdfDocument(data)
+    footer = "Document interne : les petits effectifs ne sont pas masqués — ne pas diffuser en l'état"
+    for i in range(len(document)):
+        assert footer in document[i].get_textpage().get_text_range(), i + 1
+    # The line fits between the left margin and the page number, with room to spare.
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import cm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    page_number = stringWidth(f"Abri · {len(document)}", "Helvetica", 7)
+    assert 2 * cm + stringWidth(footer, "Helvetica", 7) + 1 * cm < A4[0] - 2 * cm - page_number
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    document[len(document) - 1].render(scale=2).to_pil().save(SCREENSHOTS / "reports-annual-footer-fr.png")
 
 
 def test_own_activity_shows_only_the_organisations_records(known, network):
