@@ -362,7 +362,10 @@ def stays_figures(filters: Filters, base: QuerySet[Stay] | None = None) -> tuple
             filter=Q(started_on__lt=filters.end) & (Q(ended_on__isnull=True) | Q(ended_on__gte=filters.end)),
         ),
         **{f"exit_{o.value}": Count("id", filter=in_period & Q(exit_outcome=o.value)) for o in ExitOutcome},
+        # A stay ended without an outcome counts as "other", as in the observers' table.
+        exit_unknown=Count("id", filter=in_period & (Q(exit_outcome="") | Q(exit_outcome__isnull=True))),
     )
+    counts[f"exit_{ExitOutcome.OTHER.value}"] += counts["exit_unknown"]
     figure = Figure(
         key="exits",
         title=_("Exits by outcome"),
@@ -602,18 +605,22 @@ def shelters_without_trained_staff(today: datetime.date | None = None) -> QueryS
 
 
 def training_figure(filters: Filters) -> Figure | None:
+    """Sessions and people trained: the whole network (a session has no région and trains people
+    of every kind of organisation). The shelter figures follow the région of the shelter. The
+    kind of referrer applies to none of them."""
     session = _installed("training", "TrainingSession")
     attendance = _installed("training", "Attendance")
     if session is None or attendance is None:
         return None
     in_period = Q(starts_on__gte=filters.start, starts_on__lt=filters.end)
     sessions = session.objects.filter(in_period).count()
+    in_region = Q(shelter__region=filters.region) if filters.region else Q()
     attended = attendance.objects.filter(
         attended=True, session__starts_on__gte=filters.start, session__starts_on__lt=filters.end
     ).aggregate(
         users=Count("user", distinct=True),
         external=Count("full_name", filter=Q(user__isnull=True), distinct=True),
-        shelters=Count("shelter", distinct=True),
+        shelters=Count("shelter", filter=in_region, distinct=True),
     )
     without = shelters_without_trained_staff()
     if without is not None and filters.region:
@@ -628,6 +635,10 @@ def training_figure(filters: Filters) -> Figure | None:
             _("Shelters whose staff attended"),
             _("Shelters without trained staff (24 months)"),
         ],
+        note=_(
+            "Sessions and people trained: the whole network, whatever the filters. Shelters: of the "
+            "région chosen. The kind of referrer does not apply."
+        ),
         series=[
             Series(
                 _("Count"),
