@@ -369,8 +369,22 @@ class _Strings:
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
+        # The XML of each distinct value, made once: the same few hundred values fill every row.
+        self.made: dict[tuple[type, Any], str] = {}
 
     def cell(self, value: Any) -> str:
+        key = (value.__class__, value)
+        try:
+            made = self.made.get(key)
+        except TypeError:  # an unhashable value: made each time
+            return self._make(value)
+        if made is None:
+            made = self._make(value)
+            if len(self.made) < 50_000:  # bounded, whatever the rows hold
+                self.made[key] = made
+        return made
+
+    def _make(self, value: Any) -> str:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return f"<c><v>{value}</v></c>"
         text = str(value)
