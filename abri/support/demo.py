@@ -112,13 +112,18 @@ def _support(
                 rng.choice([StepStatus.IN_PROGRESS, StepStatus.PLANNED, StepStatus.ABANDONED]),
                 None,
             )
+        due = started + datetime.timedelta(days=rng.choice([30, 60, 90, 180]))
+        if status in (StepStatus.IN_PROGRESS, StepStatus.PLANNED) and due < today - datetime.timedelta(
+            days=60
+        ):
+            status = StepStatus.ABANDONED  # left open at an exit long ago: closed since
         step = SupportStep(
             person=person,
             organisation_id=_org(user),
             category=category,
             status=status,
             started_on=started,
-            due_on=started + datetime.timedelta(days=rng.choice([30, 60, 90, 180])),
+            due_on=due,
             done_on=done,
             note=rng.choice(["", "Rendez-vous pris.", "Dossier complet déposé.", "Relance nécessaire."]),
             created_by=user,
