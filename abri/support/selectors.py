@@ -84,6 +84,7 @@ class HearingView:
     hearing: Hearing
     court: str
     outcome: str
+    editable: bool = False
 
 
 @dataclass
@@ -123,7 +124,9 @@ def hearing_view(user: Any, hearing: Hearing) -> HearingView:
     if not details and hearing.kind == HearingKind.HEARING:
         court = _("place kept by the organisation that recorded it")
     outcome = (hearing.outcome or "") if details else (_("recorded") if hearing.outcome else "")
-    return HearingView(hearing, court, outcome)
+    owner = hearing.organisation_id or hearing.case.organisation_id
+    editable = role_of(user) in COORDINATION or owner == user.organisation_id
+    return HearingView(hearing, court, outcome, editable)
 
 
 def _entries(user: Any, objects: Any) -> list[Entry]:

@@ -480,6 +480,12 @@ def hearing_save(
     from abri.support.models import HearingKind
 
     _require_record(actor, case.person)
+    # A hearing is changed by the organisation that recorded it (the case's, for old ones).
+    recorded_by = hearing and (hearing.organisation_id or case.organisation_id)
+    if hearing is not None and role_of(actor) not in COORDINATION and recorded_by != actor.organisation_id:
+        raise DomainError(
+            _("Only the organisation that recorded this entry can change it."), code="forbidden"
+        )
     kind = _choice(data.get("kind"), HearingKind, "kind")
     at = data.get("at")
     if not isinstance(at, datetime.datetime):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -184,7 +185,15 @@ def _editable(request: AuthedRequest, kind: str) -> Any:
     """The entries of this kind the user may change: of people it follows, recorded by its organisation."""
     model = ENTRY_KINDS[kind]["model"]
     people = support_persons_for_user(request.user)
-    if kind in CASE_KINDS:
+    if kind == "hearing":
+        hearings = model.objects.filter(case__person__in=people).select_related("case__person")
+        if role_of(request.user) in COORDINATION:
+            return hearings
+        own = request.user.organisation_id
+        return hearings.filter(
+            Q(organisation_id=own) | Q(organisation__isnull=True, case__organisation_id=own)
+        )
+    if kind in CASE_KINDS:  # compensation claims: completed by anyone following the person
         return model.objects.filter(case__person__in=people).select_related("case__person")
     entries = model.objects.filter(person__in=people).select_related("person")
     if role_of(request.user) not in COORDINATION:

@@ -865,3 +865,26 @@ def test_reminder_mails_carry_a_full_link(network, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         support.reminders_send()
     assert mail.outbox and f"https://abri.example.invalid/support/people/{person.pk}/" in mail.outbox[0].body
+
+
+def test_a_hearing_is_changed_only_by_the_organisation_that_recorded_it(network):
+    stay = resident(network)
+    person = stay.request.person
+    follow(network, person)
+    case = support.case_save(
+        actor=network.user("shelter_staff"), person=person, data={"offence": "pimping", "stage": "trial"}
+    )
+    data = {"kind": "trial", "at": timezone.now() + datetime.timedelta(days=20), "court": "TJ de Lyon"}
+    hearing = support.hearing_save(actor=network.user("shelter_staff"), case=case, data=data)
+    # The partner may add its own hearing to the shelter's proceeding, not rewrite the shelter's.
+    support.hearing_save(actor=network.user("partner"), case=case, data={**data, "court": "TJ de Paris"})
+    with pytest.raises(DomainError):
+        support.hearing_save(
+            actor=network.user("partner"), case=case, hearing=hearing, data={**data, "court": "X"}
+        )
+    edit = reverse("support:edit", kwargs={"kind": "hearing", "pk": hearing.pk})
+    assert client(network, "partner").get(edit).status_code == 404
+    assert client(network, "shelter_staff").get(edit).status_code == 200
+    assert client(network, "coordinator").get(edit).status_code == 200
+    page = client(network, "partner").get(record_url(person)).content.decode()
+    assert edit not in page  # no "Change" link where the partner cannot change
