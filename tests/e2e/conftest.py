@@ -91,7 +91,9 @@ def demo_code(env: dict[str, str], username: str) -> str:
     """The demo user's current code. A TOTP code is accepted once: if this user already signed in
     during the current 30-second window, wait for the next one, as a person would."""
     window = int(time.time() // 30)
-    if _LAST_WINDOW.get(username) == window:
+    if _LAST_WINDOW.get(username) == window or 30 - time.time() % 30 < 4:
+        # Used already in this window, or the window ends before the code could be typed and
+        # checked (a loaded CI machine): wait for the next one.
         time.sleep(30 - time.time() % 30 + 0.5)
         window = int(time.time() // 30)
     _LAST_WINDOW[username] = window
