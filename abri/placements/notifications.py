@@ -18,3 +18,22 @@ def notify(users: list[Any], message: Any) -> None:
         Notification.objects.bulk_create([Notification(user_id=pk, message=text) for pk in ids])
 
     transaction.on_commit(write)
+
+
+def coordination_users() -> list[Any]:
+    """The coordinating association's active coordinators and administrators."""
+    from abri.accounts.models import Role, User
+
+    return list(User.objects.filter(is_active=True, role__in=[Role.COORDINATOR, Role.ADMINISTRATOR]))
+
+
+def notify_and_mail(users: list[Any], message: Any, link: str = "") -> None:
+    """A notification and an e-mail. The e-mail carries the message and a link, never a name, a
+    document or a town (SECURITY.md bar 13): ``message`` and ``link`` must hold no personal data."""
+    from abri.core.mail import queue_mail
+
+    notify(users, message)
+    emails = [u.email for u in users if u.email]
+    if emails:
+        body = f"{message}\n\n{link}\n" if link else f"{message}\n"
+        queue_mail(to=emails, subject=str(message), body=body)

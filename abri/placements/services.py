@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abri.access.roles import COORDINATION, SHELTER_STAFF, role_of
-from abri.accounts.models import Role, User
+from abri.accounts.models import User
 from abri.audit.services import audit_record
 from abri.core.errors import DomainError, TransitionError
 from abri.network.models import Shelter
@@ -91,22 +91,15 @@ def _locked(proposal: Proposal) -> Proposal:
 
 
 def _notify_shelter(shelter: Shelter, subject: Any) -> None:
-    from abri.core.mail import queue_mail
-    from abri.placements.notifications import notify
+    from abri.placements.notifications import notify_and_mail
 
-    users = list(User.objects.filter(is_active=True, organisation_id=shelter.operator_id))
-    notify(users, subject)
-    emails = [u.email for u in users if u.email]
-    if emails:
-        queue_mail(to=emails, subject=str(subject), body=f"{subject}\n")
+    notify_and_mail(list(User.objects.filter(is_active=True, organisation_id=shelter.operator_id)), subject)
 
 
 def _notify_coordination(subject: Any) -> None:
-    from abri.placements.notifications import notify
+    from abri.placements.notifications import coordination_users, notify
 
-    notify(
-        list(User.objects.filter(is_active=True, role__in=[Role.COORDINATOR, Role.ADMINISTRATOR])), subject
-    )
+    notify(coordination_users(), subject)
 
 
 def _notify_referrer(request: Request, subject: Any) -> None:

@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.access.policy import support_persons_for_user
 from abri.access.roles import COORDINATION, PARTNER, SHELTER_STAFF, role_of
-from abri.accounts.models import Organisation, OrganisationKind, Role, User
+from abri.accounts.models import Organisation, OrganisationKind, User
 from abri.audit.services import audit_record
 from abri.core import geography
+from abri.core.dates import shift_years
 from abri.core.errors import DomainError
 from abri.core.vocabulary import LANGUAGE_CODES, ExploitationForm, Gender
 from abri.placements.models import Incident, Stay
@@ -84,14 +85,6 @@ def _journal(person: Person, actor: User | None, organisation_id: Any, event: st
     )
 
 
-def _years_ahead(day: datetime.date, years: int) -> datetime.date:
-    """The same day so many years on; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def _date(
     value: Any,
     field: str,
@@ -106,7 +99,7 @@ def _date(
         return None
     if not isinstance(value, datetime.date):
         raise DomainError(_("Enter a valid date."), field=field)
-    latest = _years_ahead(timezone.localdate(), future_years)
+    latest = shift_years(timezone.localdate(), future_years)
     if not earliest <= value <= latest:
         raise DomainError(_("This date is out of range."), field=field)
     return value
@@ -700,15 +693,11 @@ def _followers(person: Person) -> list[User]:
 
 
 def _send(users: list[User], subject: Any, person: Person) -> None:
-    from abri.core.mail import queue_mail
-    from abri.placements.notifications import notify
+    from abri.placements.notifications import notify_and_mail
 
-    notify(users, subject)
-    emails = [u.email for u in users if u.email]
-    if emails:
-        # A link and nothing else: no name, no document, no town (SECURITY.md bar 13).
-        link = f"{settings.SITE_URL}{reverse('support:record', kwargs={'pk': person.pk})}"
-        queue_mail(to=emails, subject=str(subject), body=f"{subject}\n\n{link}\n")
+    notify_and_mail(
+        users, subject, f"{settings.SITE_URL}{reverse('support:record', kwargs={'pk': person.pk})}"
+    )
 
 
 def _notify_organisation(organisation_id: Any, subject: Any, person: Person) -> None:
@@ -716,8 +705,9 @@ def _notify_organisation(organisation_id: Any, subject: Any, person: Person) -> 
 
 
 def _notify_coordination(subject: Any, person: Person) -> None:
-    coordinators = User.objects.filter(is_active=True, role__in=[Role.COORDINATOR, Role.ADMINISTRATOR])
-    _send(list(coordinators), subject, person)
+    from abri.placements.notifications import coordination_users
+
+    _send(coordination_users(), subject, person)
 
 
 def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:

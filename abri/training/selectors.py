@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 
 from abri.access.roles import COORDINATION, role_of
 from abri.accounts.models import OrganisationKind
+from abri.core.dates import shift_years
 from abri.network.models import Shelter
 from abri.training.models import Attendance
 
@@ -56,11 +57,7 @@ def attendee_organisation_label(attendance: Attendance, viewer: Any) -> str:
 
 def window_start(today: datetime.date) -> datetime.date:
     """The first day that still counts: the same day 24 months ago."""
-    years = WINDOW_MONTHS // 12
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
+    return shift_years(today, -(WINDOW_MONTHS // 12))
 
 
 def _ids(shelters: Iterable[Any]) -> list[Any]:

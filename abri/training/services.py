@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from abri.access.roles import COORDINATION, PARTNER, SHELTER_STAFF, role_of
 from abri.accounts.models import Organisation, OrganisationKind, User
 from abri.audit.services import audit_record
+from abri.core.dates import shift_years
 from abri.core.errors import DomainError
 from abri.network.models import Shelter
 from abri.training.models import Attendance, Audience, Topic, TrainingSession
@@ -67,13 +68,6 @@ def attendee_choices(actor: Any) -> Any:
     return User.objects.none()
 
 
-def _years_ahead(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def validate_session_fields(data: dict[str, Any], *, today: datetime.date | None = None) -> dict[str, Any]:
     """Check and normalise a session's fields; every error names its field."""
     today = today or timezone.localdate()
@@ -92,7 +86,7 @@ def validate_session_fields(data: dict[str, Any], *, today: datetime.date | None
         raise DomainError(_("Enter the date of the session."), field="starts_on")
     if day < EARLIEST:
         raise DomainError(_("The date cannot be before 2000."), field="starts_on")
-    if day > _years_ahead(today, MAX_YEARS_AHEAD):
+    if day > shift_years(today, MAX_YEARS_AHEAD):
         raise DomainError(_("The date cannot be more than two years ahead."), field="starts_on")
     try:
         hours = Decimal(str(clean["duration_hours"]))
