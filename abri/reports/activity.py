@@ -13,10 +13,8 @@ from django.apps import apps
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from abri.access.policy import proposals_for_user, requests_for_user, shelters_for_user, stays_for_user
 from abri.access.roles import PARTNER, REFERRER, SHELTER_STAFF, role_of
-from abri.network.models import Shelter
-from abri.placements.models import Proposal, Stay
-from abri.referrals.models import Request
 from abri.reports import selectors
 from abri.reports.figures import Figure, Series
 
@@ -25,7 +23,7 @@ def own_activity(user: Any, filters: selectors.Filters) -> list[tuple[Any, list[
     role = role_of(user)
     org = user.organisation
     if role == REFERRER:
-        requests = Request.objects.filter(referrer=org)
+        requests = requests_for_user(user)  # the organisation's own requests (the access policy)
         return [
             (
                 _("Our requests"),
@@ -33,11 +31,10 @@ def own_activity(user: Any, filters: selectors.Filters) -> list[tuple[Any, list[
             )
         ]
     if role == SHELTER_STAFF:
-        shelters = Shelter.objects.filter(operator=org)
-        proposals, refusals = selectors.proposals_figures(
-            filters, Proposal.objects.filter(shelter__in=shelters)
-        )
-        exits, counts = selectors.stays_figures(filters, Stay.objects.filter(shelter__in=shelters))
+        # Through the access policy: the proposals, stays and shelters of the user's operator.
+        shelters = shelters_for_user(user)
+        proposals, refusals = selectors.proposals_figures(filters, proposals_for_user(user))
+        exits, counts = selectors.stays_figures(filters, stays_for_user(user))
         stays = Figure(
             "stays",
             _("Our stays"),
