@@ -147,3 +147,15 @@ def manage_shell(env: dict[str, str], code: str) -> str:
         timeout=120,
     )
     return result.stdout.strip().splitlines()[-1]
+
+
+def click_and_load(control: object) -> None:
+    """Click a control that sends a form, and wait for the page that answers.
+
+    A form sent by POST always loads a new document: the redirect after success, or the form again
+    with its errors. Without waiting for it, the next assertion may read the page that was already
+    there (`wait_for_load_state` returns at once, since that old page is loaded): a race that a
+    slower machine loses.
+    """
+    with control.page.expect_navigation():  # type: ignore[attr-defined]
+        control.click()  # type: ignore[attr-defined]

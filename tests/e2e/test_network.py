@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from abri.accounts.demo import DEMO_PASSWORD
-from tests.e2e.conftest import demo_code, screenshot
+from tests.e2e.conftest import click_and_load, demo_code, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -54,8 +54,7 @@ def test_shelter_availability_reaches_the_coordinators_board(browser, live_serve
     staff.get_by_label("Indisponible jusqu'au").fill(
         (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
     )
-    staff.get_by_role("button", name="Marquer indisponible").click()
-    staff.wait_for_load_state()
+    click_and_load(staff.get_by_role("button", name="Marquer indisponible"))
     assert int(staff.locator("#free-places").inner_text()) == before - 1
     screenshot(staff, "11-shelter-availability")
 

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from tests.e2e.conftest import manage_shell, screenshot
+from tests.e2e.conftest import click_and_load, manage_shell, screenshot
 from tests.e2e.test_network import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +40,7 @@ def test_referrer_files_and_coordinator_sees_it(browser, live_server_url, demo_e
     page.get_by_role("button", name="Enregistrer et continuer").click()
     page.wait_for_url("**/step/5/")
     # Without the person's agreement, the step is refused with the reason next to the field.
-    page.get_by_role("button", name="Enregistrer et continuer").click()
+    click_and_load(page.get_by_role("button", name="Enregistrer et continuer"))
     assert page.locator(".field-invalid").count() >= 1
     screenshot(page, "22-request-consent-missing")
     page.get_by_label("La personne accepte d'être orientée vers le réseau et de partir loin").check()
@@ -60,22 +60,19 @@ def test_referrer_files_and_coordinator_sees_it(browser, live_server_url, demo_e
     row = coordinator.locator("table tbody tr").filter(has_text=reference)
     assert row.count() == 1
     screenshot(coordinator, "25-worklist")
-    row.get_by_role("link").first.click()
-    coordinator.wait_for_load_state()
+    click_and_load(row.get_by_role("link").first)
     assert coordinator.get_by_role("heading", level=1).inner_text().startswith(reference)
     screenshot(coordinator, "26-request-coordinator")
 
     # The coordinator accepts and asks the engine.
-    coordinator.get_by_role("button", name="Accepter pour une recherche").click()
-    coordinator.wait_for_load_state()
+    click_and_load(coordinator.get_by_role("button", name="Accepter pour une recherche"))
     coordinator.get_by_role("link", name="Trouver un CHRS").click()
     coordinator.wait_for_url("**/find-a-shelter/")
     screenshot(coordinator, "27-find-a-shelter")
     first = coordinator.locator("ol.ranked li").first
     shelter_name = first.locator("h3 a").inner_text()
     first.locator("input[type=checkbox]").check()
-    coordinator.get_by_role("button", name="Proposer aux CHRS cochés (un à trois)").click()
-    coordinator.wait_for_load_state()
+    click_and_load(coordinator.get_by_role("button", name="Proposer aux CHRS cochés (un à trois)"))
     screenshot(coordinator, "28-proposed")
     request_url = coordinator.url
 
@@ -96,8 +93,7 @@ def test_referrer_files_and_coordinator_sees_it(browser, live_server_url, demo_e
     assert "Grace" not in card.inner_text()
     screenshot(staff, "29-shelter-inbox")
     card.get_by_role("link", name="Répondre").click()
-    staff.get_by_role("button", name="Donner un accord de principe").click()
-    staff.wait_for_load_state()
+    click_and_load(staff.get_by_role("button", name="Donner un accord de principe"))
     assert "Grace" in staff.locator("main").inner_text()  # identity released once agreed
     proposal_url = staff.url
 
@@ -109,11 +105,9 @@ def test_referrer_files_and_coordinator_sees_it(browser, live_server_url, demo_e
     coordinator.get_by_label("Comment rejoindre (lien visio ou numéro de téléphone)").fill(
         "https://visio.example.invalid/x"
     )
-    coordinator.get_by_role("button", name="Planifier").click()
-    coordinator.wait_for_load_state()
+    click_and_load(coordinator.get_by_role("button", name="Planifier"))
     staff.goto(proposal_url)
-    staff.get_by_role("button", name="Confirmer l'admission").click()
-    staff.wait_for_load_state()
+    click_and_load(staff.get_by_role("button", name="Confirmer l'admission"))
     coordinator.goto(proposal_url)
     coordinator.get_by_label("Date du voyage").fill(datetime.date.today().isoformat())
     coordinator.get_by_label("Gare ou lieu de départ").fill("Gare Saint-Laud (départ)")
@@ -121,8 +115,7 @@ def test_referrer_files_and_coordinator_sees_it(browser, live_server_url, demo_e
     coordinator.get_by_label("Gare ou lieu d'arrivée").fill("Gare d'arrivée (quai 3)")
     coordinator.get_by_label("Heure d'arrivée").fill("14:40")
     coordinator.get_by_label("Point de rendez-vous à l'arrivée").fill("Café de la gare, côté taxis")
-    coordinator.get_by_role("button", name="Enregistrer le voyage").click()
-    coordinator.wait_for_load_state()
+    click_and_load(coordinator.get_by_role("button", name="Enregistrer le voyage"))
     screenshot(coordinator, "30-journey-planned")
 
     # The field worker sees the departure side, never the shelter or the arrival side.
@@ -141,14 +134,11 @@ def test_referrer_files_and_coordinator_sees_it(browser, live_server_url, demo_e
         "Café de la gare" in staff.locator("main").inner_text()
         and "Saint-Laud" not in staff.locator("main").inner_text()
     )
-    staff.get_by_role("button", name="La personne est arrivée").click()
-    staff.wait_for_load_state()
-    staff.get_by_role("link", name="Le séjour").click()
-    staff.wait_for_load_state()
+    click_and_load(staff.get_by_role("button", name="La personne est arrivée"))
+    click_and_load(staff.get_by_role("link", name="Le séjour"))
     screenshot(staff, "32-stay")
     staff.get_by_label("Issue").select_option("housing")
-    staff.get_by_role("button", name="Enregistrer la sortie").click()
-    staff.wait_for_load_state()
+    click_and_load(staff.get_by_role("button", name="Enregistrer la sortie"))
     coordinator.goto(request_url)
     assert "Clôturée" in coordinator.locator("main").inner_text()
     screenshot(coordinator, "33-closed-timeline")

@@ -3,7 +3,7 @@
 import pytest
 
 from abri.accounts.demo import DEMO_PASSWORD
-from tests.e2e.conftest import demo_code, screenshot
+from tests.e2e.conftest import click_and_load, demo_code, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -31,8 +31,7 @@ def test_coordinator_signs_in_with_totp(page, live_server_url, demo_env):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     # English on a click.
-    page.get_by_role("button", name="English").click()
-    page.wait_for_load_state()
+    click_and_load(page.get_by_role("button", name="English"))
     assert page.get_by_role("heading", level=1).inner_text() == "What needs me now"
     screenshot(page, "04-coordinator-home-en")
 
@@ -40,7 +39,7 @@ def test_coordinator_signs_in_with_totp(page, live_server_url, demo_env):
 def test_wrong_code_is_refused(page, live_server_url):
     password_step(page, live_server_url, "orienteur")
     page.get_by_label("Code").fill("000000")
-    page.get_by_role("button", name="Vérifier").click()
+    click_and_load(page.get_by_role("button", name="Vérifier"))
     assert "/login/verify/" in page.url
     assert page.get_by_text("Ce code n'est pas valable.").is_visible()
     screenshot(page, "05-wrong-code")

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import manage_shell, screenshot
+from tests.e2e.conftest import click_and_load, manage_shell, screenshot
 from tests.e2e.test_network import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ def test_shelter_records_a_hearing_and_partner_sees_its_own_people(browser, live
     page.get_by_label("Type d'audience").select_option("trial")
     when = datetime.datetime.now().replace(second=0, microsecond=0) + datetime.timedelta(days=21)
     page.get_by_label("Date et heure").fill(when.strftime("%Y-%m-%dT09:30"))
-    page.get_by_role("button", name="Enregistrer").click()
+    click_and_load(page.get_by_role("button", name="Enregistrer"))
     assert page.locator(".errors").first.is_visible()  # the court is required, named next to its field
     screenshot(page, "support-hearing-error")
     page.get_by_label("Tribunal").fill("Tribunal correctionnel de Lyon")

@@ -3,7 +3,7 @@ shelters need training."""
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import click_and_load, screenshot
 from tests.e2e.test_network import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -25,12 +25,10 @@ def test_coordinator_registers_an_attendee_and_sees_shelters_needing_training(
     page.locator("section[aria-labelledby=past-title] table tbody a").first.click()
     page.wait_for_url("**/training/sessions/**")
     page.get_by_label("Nom complet").fill("Jeanne Exemple")
-    page.get_by_role("button", name="Inscrire").click()
-    page.wait_for_load_state()
+    click_and_load(page.get_by_role("button", name="Inscrire"))
     assert page.locator("#id_organisation_name_errors").is_visible()
     page.get_by_label("Son organisation").fill("Mairie de Nice (démo)")
-    page.get_by_role("button", name="Inscrire").click()
-    page.wait_for_load_state()
+    click_and_load(page.get_by_role("button", name="Inscrire"))
     row = page.locator("table.attendance tbody tr").filter(has_text="Jeanne Exemple")
     assert row.count() == 1
     screenshot(page, "61-training-session")
@@ -44,8 +42,7 @@ def test_coordinator_registers_an_attendee_and_sees_shelters_needing_training(
     needing = page.locator("tr.row-late").count()
     assert 8 <= needing <= 12
     page.get_by_label("Seulement les CHRS à former").check()
-    page.get_by_role("button", name="Filtrer").click()
-    page.wait_for_load_state()
+    click_and_load(page.get_by_role("button", name="Filtrer"))
     assert page.locator("table.training-status tbody tr").count() == needing
     screenshot(page, "62-training-shelters")
     context.close()
