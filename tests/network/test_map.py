@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -214,14 +213,18 @@ def test_width_scales_the_drawing() -> None:
         draw([], width=50)
 
 
-def test_a_thousand_points_are_fast_after_the_first_call() -> None:
+def test_a_thousand_points_reuse_the_cached_background() -> None:
+    """The towns' background is drawn once per width: later maps reuse it (speed is shown by the
+    map benchmark, not timed here, where a loaded machine would make the test flaky)."""
+    from abri.network import map as map_module
+
     points = [
         point((42.5 + (i % 80) * 0.1, -4 + (i // 80) * 0.9), i % 4, f"S{i}", f"/s/{i}/") for i in range(1000)
     ]
     draw(points)  # loads the towns and caches the background
-    start = time.perf_counter()
+    before = map_module._background.cache_info()
     svg = draw(points)
-    elapsed = time.perf_counter() - start
+    after = map_module._background.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses
     root = parse(svg)
     assert len(list(root.iter(f"{SVG}a"))) == 1000
-    assert elapsed < 0.05
