@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+import re
+
 from django.conf import settings
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from abri.accounts.models import Organisation
 from abri.core.fields import EncryptedTextField
@@ -111,6 +116,30 @@ class AvailabilityChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at}"
+
+    @property
+    def note_display(self) -> str:
+        """The note in the reader's language.
+
+        Notes are stored language-neutral by ``network.services._record``: "created", "<places>
+        until <ISO date>" for unavailable places, "<places>" when they come back, "<before> → <after>"
+        for dedicated places (already neutral).
+        """
+        if self.note == "created":
+            return str(_("shelter registered"))
+        if match := _UNAVAILABLE_NOTE.fullmatch(self.note):
+            places, day = int(match[1]), datetime.date.fromisoformat(match[2])
+            return ngettext("%(count)s place until %(date)s", "%(count)s places until %(date)s", places) % {
+                "count": places,
+                "date": date_format(day, "SHORT_DATE_FORMAT"),
+            }
+        if self.note.isdigit():
+            places = int(self.note)
+            return ngettext("%(count)s place", "%(count)s places", places) % {"count": places}
+        return self.note
+
+
+_UNAVAILABLE_NOTE = re.compile(r"(\d+) until (\d{4}-\d{2}-\d{2})")
 
 
 class Collective(BaseModel):

@@ -1,4 +1,5 @@
 import datetime
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -121,3 +122,19 @@ def test_board_query_count_does_not_grow_with_shelters(network):
     for i in range(1, 25):
         make_shelter(network, operator, i)
     assert count() == few
+
+
+def test_the_history_reads_in_the_readers_language(network):
+    shelter = make_shelter(network, network.org("shelter_operator"), dedicated_places=3)
+    staff = network.user("shelter_staff")
+    ends_on = TODAY() + datetime.timedelta(days=30)
+    item = unavailability_declare(actor=staff, shelter=shelter, places=2, reason="Travaux", ends_on=ends_on)
+    unavailability_end(actor=staff, unavailability=item)
+    url = reverse("network:shelter_detail", args=[shelter.pk])
+    client = sign_in(Client(), staff)
+    french = unescape(client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()).split("history-title")[-1]
+    english = unescape(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()).split("history-title")[-1]
+    assert f"2 places jusqu'au {ends_on:%d/%m/%Y}" in french
+    assert f"2 places until {ends_on:%m/%d/%Y}" in english
+    assert "CHRS enregistré" in french and "shelter registered" in english
+    assert "until" not in french and "created" not in french
