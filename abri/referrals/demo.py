@@ -115,6 +115,7 @@ REASONS = {
     "decline": "Pas d'éléments de traite ni de danger local identifiés.",
     "redirect": "Personne mineure : orientée vers l'aide sociale à l'enfance.",
     "close": "Orientation réalisée.",
+    "close_elsewhere": "Solution trouvée hors du réseau.",
 }
 
 
@@ -136,6 +137,10 @@ def build_demo_requests(*, rng: random.Random, count: int = 300) -> int:
         target = OPEN_STATES[index % len(OPEN_STATES)] if is_open else _weighted(rng, PAST_OUTCOMES)
         if target == Status.CLOSED and days_ago < 150:
             target = Status.IN_STAY  # recent placements are still living at their shelter
+        if target == Status.SEARCHING and days_ago > 120:
+            # Nobody waits years for a place: a request still searched for was sent in the last
+            # four months (the date comes from the index, so the random sequence is unchanged).
+            submitted_at = now - datetime.timedelta(days=6 + index % 115, hours=index % 10)
         _file(rng, actor, coordinator, target, submitted_at, draft=(index % 60 == 59))
         created += 1
     return created
@@ -248,6 +253,11 @@ def _file(
         place(rng=rng, request=req, coordinator=coordinator, finish=finish)
         backdate_placement(req, submitted_at, stay_days=rng.randint(30, 300))
         req = Request.objects.get(pk=req.pk)
+        if req.status == Status.SEARCHING and timezone.now() - submitted_at > datetime.timedelta(days=120):
+            # Searched for again after an incident, or never placed: long since settled.
+            req = services.request_transition(
+                actor=coordinator, request=req, name="close", reason=REASONS["close_elsewhere"]
+            )
     # Demo history only: move the timeline back to when it happened.
     offset = timezone.now() - submitted_at
     Request.objects.filter(pk=req.pk).update(
