@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from abri.core.fields import EncryptedTextField
@@ -164,7 +165,10 @@ class Notification(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # The message's English source (its msgid) and the values it is formatted with: translated
+    # when read, so that each reader sees it in their own language, not the sender's.
     message = models.CharField(max_length=200)
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -173,3 +177,9 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The message in the active language (a message without a translation reads as stored)."""
+        translated = gettext(self.message)
+        return translated % self.params if self.params else translated

@@ -5,17 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 
 
-def notify(users: list[Any], message: Any) -> None:
-    """Tell these users that something awaits them. ``message`` must hold no personal data."""
+def notify(users: list[Any], message: Any, params: dict[str, Any] | None = None) -> None:
+    """Tell these users that something awaits them. ``message`` must hold no personal data.
+
+    ``message`` is a lazy translation, kept in its English source with ``params`` (the values of
+    its ``%(name)s`` placeholders) so that each reader reads it in their own language.
+    """
     from abri.placements.models import Notification
 
-    text = str(message)[:200]
+    with translation.override("en"):
+        source = str(message)[:200]  # the msgid: the interface's source strings are English
     ids = [u.pk for u in users]
 
     def write() -> None:
-        Notification.objects.bulk_create([Notification(user_id=pk, message=text) for pk in ids])
+        Notification.objects.bulk_create(
+            [Notification(user_id=pk, message=source, params=params or {}) for pk in ids]
+        )
 
     transaction.on_commit(write)
 
@@ -27,12 +35,15 @@ def coordination_users() -> list[Any]:
     return list(User.objects.filter(is_active=True, role__in=[Role.COORDINATOR, Role.ADMINISTRATOR]))
 
 
-def notify_and_mail(users: list[Any], message: Any, link: str = "") -> None:
+def notify_and_mail(
+    users: list[Any], message: Any, link: str = "", params: dict[str, Any] | None = None
+) -> None:
     """A notification and an e-mail. The e-mail carries the message and a link, never a name, a
     document or a town (SECURITY.md bar 13): ``message`` and ``link`` must hold no personal data."""
     from abri.core.mail import queue_mail
 
-    notify(users, message)
+    notify(users, message, params)
+    message = str(message) % params if params else str(message)
     emails = [u.email for u in users if u.email]
     if emails:
         body = f"{message}\n\n{link}\n" if link else f"{message}\n"

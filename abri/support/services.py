@@ -692,22 +692,21 @@ def _followers(person: Person) -> list[User]:
     return list(User.objects.filter(is_active=True, organisation_id__in=organisation_ids))
 
 
-def _send(users: list[User], subject: Any, person: Person) -> None:
+def _send(users: list[User], subject: Any, person: Person, params: dict[str, Any] | None = None) -> None:
     from abri.placements.notifications import notify_and_mail
 
-    notify_and_mail(
-        users, subject, f"{settings.SITE_URL}{reverse('support:record', kwargs={'pk': person.pk})}"
-    )
+    link = f"{settings.SITE_URL}{reverse('support:record', kwargs={'pk': person.pk})}"
+    notify_and_mail(users, subject, link, params)
 
 
 def _notify_organisation(organisation_id: Any, subject: Any, person: Person) -> None:
     _send(list(User.objects.filter(is_active=True, organisation_id=organisation_id)), subject, person)
 
 
-def _notify_coordination(subject: Any, person: Person) -> None:
+def _notify_coordination(subject: Any, person: Person, params: dict[str, Any] | None = None) -> None:
     from abri.placements.notifications import coordination_users
 
-    _send(coordination_users(), subject, person)
+    _send(coordination_users(), subject, person, params)
 
 
 def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
@@ -738,10 +737,9 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
         with transaction.atomic():
             permit.reminders_sent = sorted({*permit.reminders_sent, *due}, reverse=True)
             permit.save(update_fields=["reminders_sent", "updated_at"])
-            subject = str(_("A residence document expires in %(days)d days: see the support record in Abri."))
-            subject = subject % {"days": days_left}
-            _send(_followers(permit.person), subject, permit.person)
-            _notify_coordination(subject, permit.person)
+            subject = _("A residence document expires in %(days)d days: see the support record in Abri.")
+            _send(_followers(permit.person), subject, permit.person, {"days": days_left})
+            _notify_coordination(subject, permit.person, {"days": days_left})
         sent["permits"] += 1
     start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     end = start + datetime.timedelta(days=HEARING_REMINDER_DAYS + 1)
@@ -755,7 +753,7 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
         with transaction.atomic():
             hearing.reminded = True
             hearing.save(update_fields=["reminded", "updated_at"])
-            subject = str(_("A hearing is coming within a week: see the calendar in Abri."))
+            subject = _("A hearing is coming within a week: see the calendar in Abri.")
             _send(_followers(hearing.case.person), subject, hearing.case.person)
         sent["hearings"] += 1
     return sent

@@ -437,8 +437,8 @@ def test_permit_reminders_go_out_once_per_stage(network, django_capture_on_commi
     mail.outbox.clear()
 
     def run(days_later):
-        # Notices are written in the language active when the job runs; read them in English.
-        with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+        # The job runs in French (the server's language); each reader reads in their own.
+        with django_capture_on_commit_callbacks(execute=True), translation.override("fr"):
             return support.reminders_send(today=TODAY + datetime.timedelta(days=days_later))["permits"]
 
     assert run(0) == 0  # 65 days left: too early
@@ -455,6 +455,10 @@ def test_permit_reminders_go_out_once_per_stage(network, django_capture_on_commi
         network.user("coordinator").pk,
     } <= reminded
     assert network.user("partner", "other").pk not in reminded
+    page = client(network, "partner").get(reverse("placements:notifications"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "A residence document expires in 60 days" in page.content.decode()
+    page = client(network, "partner").get(reverse("placements:notifications"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "expire dans 60 jours" in page.content.decode()
     for message in mail.outbox:  # a link, never a name or a document
         assert person.first_name not in message.body and person.reference not in message.body
 
