@@ -203,6 +203,58 @@ def _background(width: int) -> str:
     )
 
 
+# Large cities named on the map so that a coordinator finds their way at a glance. Their
+# coordinates are the cities' centres (public knowledge); the names are proper nouns, the same
+# in every language. Labels are drawn over the shelters but never catch the pointer (a click on a
+# name reaches the shelter under it), and are hidden from assistive technologies: the shelters
+# carry their town in their own accessible names.
+_LANDMARKS: tuple[tuple[str, float, float, str], ...] = (
+    # name, latitude, longitude, side of the name ("w": to the west, near the eastern edge or
+    # where the eastern side would cover a neighbour's name)
+    ("Paris", 48.86, 2.35, "e"),
+    ("Lille", 50.63, 3.06, "e"),
+    ("Strasbourg", 48.57, 7.75, "w"),
+    ("Rennes", 48.11, -1.68, "e"),
+    ("Nantes", 47.22, -1.55, "e"),
+    ("Dijon", 47.32, 5.04, "e"),
+    ("Lyon", 45.76, 4.84, "e"),
+    ("Clermont-Ferrand", 45.78, 3.08, "w"),
+    ("Bordeaux", 44.84, -0.58, "e"),
+    ("Toulouse", 43.60, 1.44, "e"),
+    ("Montpellier", 43.61, 3.88, "e"),
+    ("Marseille", 43.30, 5.37, "e"),
+    ("Nice", 43.70, 7.27, "w"),
+)
+
+
+@lru_cache(maxsize=8)
+def _landmarks(width: int) -> str:
+    """The names of the large cities, with a small square at each (not a circle: not a shelter)."""
+    font = max(10.0, width / 62)
+    square = max(3.0, width / 210)
+    parts = [
+        '<g class="landmarks" aria-hidden="true" pointer-events="none" '
+        f'font-family={_attr(_FONT)} font-size="{_num(font)}" fill="{_TEXT}" '
+        # A white halo under each letter keeps the name legible over the dots and circles.
+        'stroke="#ffffff" stroke-width="2.5" paint-order="stroke" stroke-linejoin="round">'
+    ]
+    for name, lat, lon, toward in _LANDMARKS:
+        x, y = project(lat, lon, width)
+        parts.append(
+            f'<rect x="{_num(x - square / 2)}" y="{_num(y - square / 2)}" width="{_num(square)}" '
+            f'height="{_num(square)}" stroke-width="1"/>'
+        )
+        east = toward == "e"
+        text_x = x + square if east else x - square
+        anchor = "start" if east else "end"
+        parts.append(
+            f'<text x="{_num(text_x)}" y="{_num(y + font * 0.35)}" text-anchor="{anchor}">'
+            f"{_text(name)}</text>"
+        )
+    parts.append("</g>")
+    return "".join(parts)
+
+
 def _base_radius(width: int) -> float:
     # About 5 px for one place on a 640 px map: big enough to see and hover on a
     # laptop, small enough that the shelters around Paris or Lyon do not merge.
@@ -256,7 +308,7 @@ def _legend(
     left = frame.margin
     top = frame.height - frame.margin - box_h
     parts = [
-        f'<g aria-hidden="true" transform="translate({_num(left)} {_num(top)})" '
+        f'<g class="legend" aria-hidden="true" transform="translate({_num(left)} {_num(top)})" '
         f'font-family={_attr(_FONT)} font-size="{_num(font)}" fill="{_TEXT}">',
         # Slightly translucent white so that the key stays legible over stray dots.
         f'<rect width="{_num(box_w)}" height="{_num(box_h)}" rx="4" fill="#ffffff" '
@@ -335,6 +387,7 @@ def france_map_svg(
             parts.append(f"<a href={_attr(p.href)} aria-label={label}>{tooltip}{marker}</a>")
         else:
             parts.append(f'<g role="img" aria-label={label}>{tooltip}{marker}</g>')
+    parts.append(_landmarks(width))  # above the shelters so that names stay legible
     parts.append(_legend(frame, legend_title, legend_values, zero_label, font))
     if skipped:
         note = overseas_note.format(count=skipped)

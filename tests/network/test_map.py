@@ -182,11 +182,29 @@ def test_background_shows_france_as_one_path_of_dots() -> None:
 
 def test_legend_shows_values_ring_and_title() -> None:
     root = parse(draw([], legend_title="Places libres", legend_values=(1, 4), zero_label="aucune"))
-    legend = next(g for g in root.iter(f"{SVG}g") if g.get("aria-hidden") == "true")
+    legend = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "legend")
+    assert legend.get("aria-hidden") == "true"
     assert [t.text for t in legend.iter(f"{SVG}text")] == ["Places libres", "1", "4", "aucune"]
     keys = list(legend.iter(f"{SVG}circle"))
     assert [c.get("fill") == "none" for c in keys] == [False, False, True]
     assert float(keys[1].get("r", "")) == pytest.approx(2 * float(keys[0].get("r", "")))
+
+
+def test_large_cities_are_named_where_they_are() -> None:
+    root = parse(draw([point(PARIS, 2, "CHRS A", "/a/")]))
+    landmarks = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "landmarks")
+    assert landmarks.get("aria-hidden") == "true"  # orientation only: shelters carry their own names
+    names = {t.text: t for t in landmarks.iter(f"{SVG}text")}
+    assert {"Paris", "Lyon", "Marseille", "Lille", "Bordeaux", "Strasbourg", "Nice"} <= set(names)
+    x, y = project(*PARIS)
+    assert float(names["Paris"].get("x", "")) == pytest.approx(x, abs=6)
+    assert float(names["Paris"].get("y", "")) == pytest.approx(y, abs=8)
+    # Near the eastern edge the name is written to the west, so it stays on the map.
+    assert names["Strasbourg"].get("text-anchor") == "end" and names["Paris"].get("text-anchor") == "start"
+    # Drawn over the shelters, to stay legible, but a click on a name reaches the shelter under it.
+    children = list(root)
+    last_link = max(i for i, c in enumerate(children) if c.tag == f"{SVG}a")
+    assert children.index(landmarks) > last_link and landmarks.get("pointer-events") == "none"
 
 
 def test_size_stays_small() -> None:
