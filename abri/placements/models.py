@@ -182,4 +182,13 @@ class Notification(models.Model):
     def text(self) -> str:
         """The message in the active language (a message without a translation reads as stored)."""
         translated = gettext(self.message)
-        return translated % self.params if self.params else translated
+        if not self.params:
+            return translated
+        # A translation (or, after a change of wording, the source) whose placeholders no longer
+        # match the stored values reads as the English source, never as an error page.
+        for text in (translated, self.message):
+            try:
+                return text % self.params
+            except (KeyError, ValueError, TypeError):
+                continue
+        return self.message

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import transaction
 from django.utils import translation
+from django.utils.functional import Promise
 
 
 def notify(users: list[Any], message: Any, params: dict[str, Any] | None = None) -> None:
@@ -16,13 +18,21 @@ def notify(users: list[Any], message: Any, params: dict[str, Any] | None = None)
     """
     from abri.placements.models import Notification
 
+    # A plain string would be stored in the sender's language, and a cut one would no longer
+    # match its translation: both are programming errors, caught by the tests.
+    if not isinstance(message, Promise):
+        raise TypeError("notify() takes a lazy translation (gettext_lazy), not a string")
     with translation.override("en"):
-        source = str(message)[:200]  # the msgid: the interface's source strings are English
+        source = str(message)  # the msgid: the interface's source strings are English
+    if len(source) > 200:
+        raise ValueError("a notification's message holds at most 200 characters")
+    params = params or {}
+    json.dumps(params)  # refused here, in the caller's transaction, rather than after the commit
     ids = [u.pk for u in users]
 
     def write() -> None:
         Notification.objects.bulk_create(
-            [Notification(user_id=pk, message=source, params=params or {}) for pk in ids]
+            [Notification(user_id=pk, message=source, params=params) for pk in ids]
         )
 
     transaction.on_commit(write)
