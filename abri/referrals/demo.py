@@ -267,4 +267,13 @@ def _file(
     )
     for event in RequestEvent.objects.filter(request=req):
         RequestEvent.objects.filter(pk=event.pk).update(at=event.at - offset)
+    if req.status == Status.CLOSED and placed:
+        from abri.placements.models import Stay
+
+        # Closed after the stay or the incident it follows, not on the day the request came.
+        last_stay = Stay.objects.filter(request=req).order_by("-started_on").first()
+        closed_on = last_stay and (last_stay.ended_on or last_stay.started_on)
+        if closed_on:
+            closed_at = timezone.make_aware(datetime.datetime.combine(closed_on, datetime.time(17)))
+            RequestEvent.objects.filter(request=req, kind="close").update(at=closed_at)
     return req

@@ -1,7 +1,11 @@
+import datetime
+
 from django.core.management import call_command
+from django.utils import timezone
 
 from abri.accounts.demo import DEMO_PASSWORD, current_code, demo_totp_key
 from abri.accounts.models import Organisation, OrganisationKind, User
+from abri.referrals.models import Request, Status
 
 
 def test_demo_network_is_realistic_and_deterministic(db):
@@ -16,6 +20,11 @@ def test_demo_network_is_realistic_and_deterministic(db):
     assert coordinator.totpdevice_set.get().key == demo_totp_key("coordination")
     code = current_code("coordination")
     assert len(code) == 6 and code.isdigit()
+    # The coordinators' queue looks like a real one: a few dozen requests searched for, none for
+    # more than four months.
+    searching = Request.objects.filter(status=Status.SEARCHING)
+    assert 20 <= searching.count() <= 80
+    assert not searching.filter(submitted_at__lt=timezone.now() - datetime.timedelta(days=125)).exists()
 
 
 def test_same_seed_same_network(db):
