@@ -22,8 +22,8 @@ def notify(users: list[Any], message: Any, params: dict[str, Any] | None = None)
     # match its translation: both are programming errors, caught by the tests.
     if not isinstance(message, Promise):
         raise TypeError("notify() takes a lazy translation (gettext_lazy), not a string")
-    with translation.override("en"):
-        source = str(message)  # the msgid: the interface's source strings are English
+    with translation.override(None):  # no catalogue: the msgid itself, the English source
+        source = str(message)
     if len(source) > 200:
         raise ValueError("a notification's message holds at most 200 characters")
     params = params or {}
