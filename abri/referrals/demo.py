@@ -6,13 +6,18 @@ and domestic 11%, forced criminality 2%, forced begging 1%. Names are invented.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
+from collections.abc import Iterator
 from typing import Any
 
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from abri.accounts.models import OrganisationKind, User
+from abri.placements.models import Notification
 from abri.referrals import services
 from abri.referrals.models import Request, RequestEvent, Status
 
@@ -141,9 +146,35 @@ def build_demo_requests(*, rng: random.Random, count: int = 300) -> int:
             # Nobody waits years for a place: a request still searched for was sent in the last
             # four months (the date comes from the index, so the random sequence is unchanged).
             submitted_at = now - datetime.timedelta(days=6 + index % 115, hours=index % 10)
-        _file(rng, actor, coordinator, target, submitted_at, draft=(index % 60 == 59))
+        if now - submitted_at > datetime.timedelta(days=14):
+            # The notices of a journey long past would all read as written today and unread:
+            # date them to the journey, already read.
+            with _notices_dated(min(submitted_at + datetime.timedelta(days=3), now)):
+                _file(rng, actor, coordinator, target, submitted_at, draft=(index % 60 == 59))
+        else:
+            _file(rng, actor, coordinator, target, submitted_at, draft=(index % 60 == 59))
         created += 1
     return created
+
+
+@contextlib.contextmanager
+def _notices_dated(at: datetime.datetime) -> Iterator[None]:
+    """Date the notifications written by what runs inside to ``at``, and mark them read.
+
+    Notifications are written once the transaction commits (the demo runs in one), in the order
+    their callbacks were registered: a callback registered before marks the last notice, one
+    registered after updates what came since. Outside a transaction both run at once, in order.
+    """
+    mark: dict[str, int] = {}
+
+    def remember() -> None:
+        mark["last"] = Notification.objects.aggregate(last=Max("id"))["last"] or 0
+
+    transaction.on_commit(remember)
+    yield
+    transaction.on_commit(
+        lambda: Notification.objects.filter(id__gt=mark["last"]).update(created_at=at, read_at=at)
+    )
 
 
 def _file(
