@@ -46,8 +46,14 @@ from abri.support.models import (
     SupportStep,
 )
 
-# Days before a residence document expires when the people following the person are reminded.
-PERMIT_REMINDER_DAYS = (60, 30, 7)
+# Days before a residence document expires when the people following the person are reminded,
+# each with its words: a stage, not a count of days, so that a late run never reads "1 days".
+PERMIT_REMINDERS = {
+    60: _("A residence document expires within two months: see the support record in Abri."),
+    30: _("A residence document expires within a month: see the support record in Abri."),
+    7: _("A residence document expires within a week: see the support record in Abri."),
+}
+PERMIT_REMINDER_DAYS = tuple(PERMIT_REMINDERS)
 # Days before a hearing when they are reminded.
 HEARING_REMINDER_DAYS = 7
 EARLIEST = datetime.date(1990, 1, 1)
@@ -737,9 +743,9 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
         with transaction.atomic():
             permit.reminders_sent = sorted({*permit.reminders_sent, *due}, reverse=True)
             permit.save(update_fields=["reminders_sent", "updated_at"])
-            subject = _("A residence document expires in %(days)d days: see the support record in Abri.")
-            _send(_followers(permit.person), subject, permit.person, {"days": days_left})
-            _notify_coordination(subject, permit.person, {"days": days_left})
+            subject = PERMIT_REMINDERS[min(due)]
+            _send(_followers(permit.person), subject, permit.person)
+            _notify_coordination(subject, permit.person)
         sent["permits"] += 1
     start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     end = start + datetime.timedelta(days=HEARING_REMINDER_DAYS + 1)

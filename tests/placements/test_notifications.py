@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from abri.placements.models import Notification
 from abri.placements.notifications import notify
 
-EXPIRES = "A residence document expires in %(days)d days: see the support record in Abri."
+TOO_MANY = "At most %(max)s rows can be imported at once."  # a catalogue message with a value
 
 
 def test_a_notice_written_in_french_reads_in_each_readers_language(
@@ -19,19 +19,19 @@ def test_a_notice_written_in_french_reads_in_each_readers_language(
 ):
     user = network.user("shelter_staff")
     with django_capture_on_commit_callbacks(execute=True), translation.override("fr"):
-        notify([user], _(EXPIRES), {"days": 30})
+        notify([user], _(TOO_MANY), {"max": 500})
     notice = Notification.objects.get(user=user)
-    assert notice.message == EXPIRES and notice.params == {"days": 30}  # the source, not the French
+    assert notice.message == TOO_MANY and notice.params == {"max": 500}  # the source, not the French
     with translation.override("en"):
-        assert notice.text == "A residence document expires in 30 days: see the support record in Abri."
+        assert notice.text == "At most 500 rows can be imported at once."
     with translation.override("fr"):
-        assert notice.text.startswith("Un document de séjour expire dans 30 jours")
+        assert notice.text == "Au plus 500 lignes peuvent être importées en une fois."
 
 
 def test_values_that_no_longer_fit_the_wording_read_as_the_source(network):
-    notice = Notification(user=network.user("shelter_staff"), message=EXPIRES, params={"count": 3})
+    notice = Notification(user=network.user("shelter_staff"), message=TOO_MANY, params={"count": 3})
     with translation.override("fr"):
-        assert notice.text == EXPIRES  # neither wording takes "count": no error page, the raw source
+        assert notice.text == TOO_MANY  # neither wording takes "count": no error page, the raw source
 
 
 def test_a_plain_string_an_overlong_message_or_unstorable_values_are_refused_at_once(
@@ -44,5 +44,5 @@ def test_a_plain_string_an_overlong_message_or_unstorable_values_are_refused_at_
         with pytest.raises(ValueError):
             notify([user], _("x" * 201))
         with pytest.raises(TypeError):
-            notify([user], _(EXPIRES), {"days": datetime.date(2026, 1, 1)})
+            notify([user], _(TOO_MANY), {"max": datetime.date(2026, 1, 1)})
     assert not Notification.objects.filter(user=user).exists()
