@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_network import sign_in
+
+pytestmark = pytest.mark.e2e
 
 
 def test_coordinator_and_observer_statistics(browser, live_server_url, demo_env):
