@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from abri.accounts.demo import DEMO_PASSWORD
 from tests.e2e.conftest import click_and_load, demo_code, screenshot
@@ -52,7 +53,7 @@ def test_shelter_availability_reaches_the_coordinators_board(browser, live_serve
     staff.get_by_label("Nombre de places").fill("1")
     staff.get_by_label("Motif").fill("Travaux dans la chambre")
     staff.get_by_label("Indisponible jusqu'au").fill(
-        (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+        (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     )
     click_and_load(staff.get_by_role("button", name="Marquer indisponible"))
     assert int(staff.locator("#free-places").inner_text()) == before - 1

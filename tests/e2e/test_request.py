@@ -5,6 +5,7 @@ journey (each side sees its half), arrival, exit."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from tests.e2e.conftest import click_and_load, manage_shell, screenshot
 from tests.e2e.test_network import sign_in
@@ -109,7 +110,7 @@ def test_referrer_files_and_coordinator_sees_it(browser, live_server_url, demo_e
     staff.goto(proposal_url)
     click_and_load(staff.get_by_role("button", name="Confirmer l'admission"))
     coordinator.goto(proposal_url)
-    coordinator.get_by_label("Date du voyage").fill(datetime.date.today().isoformat())
+    coordinator.get_by_label("Date du voyage").fill(timezone.localdate().isoformat())
     coordinator.get_by_label("Gare ou lieu de départ").fill("Gare Saint-Laud (départ)")
     coordinator.get_by_label("Heure de départ").fill("09:12")
     coordinator.get_by_label("Gare ou lieu d'arrivée").fill("Gare d'arrivée (quai 3)")

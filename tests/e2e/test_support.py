@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
 from tests.e2e.conftest import click_and_load, manage_shell, screenshot
 from tests.e2e.test_network import sign_in
@@ -32,7 +33,7 @@ def test_shelter_records_a_hearing_and_partner_sees_its_own_people(browser, live
     page.get_by_role("link", name="Ajouter une procédure").click()
     page.get_by_label("Infraction").select_option("forced_labour")
     page.get_by_label("Plainte déposée le").fill(
-        (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
+        (timezone.localdate() - datetime.timedelta(days=30)).isoformat()
     )
     page.get_by_label("Où la plainte a été déposée").fill("Commissariat (fictif)")
     page.get_by_label("Stade").select_option("trial")

@@ -32,7 +32,12 @@ from tests.conftest import sign_in
 from tests.support.factories import STEP, follow, followed_only, resident
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
+def today() -> datetime.date:
+    """Today at the moment of the call: a constant taken when the module is imported goes stale
+    when the suite runs across midnight (Paris time), and the services' "today" moves on."""
+    return timezone.localdate()
 
 
 def client(network, role, side="own"):
@@ -79,7 +84,7 @@ def test_shelter_reads_its_current_residents_only(network):
     assert staff.get(record_url(person)).status_code == 200
     assert client(network, "shelter_staff", "other").get(record_url(person)).status_code == 404
     placements.stay_exit(
-        actor=network.user("shelter_staff"), stay=stay, day=TODAY, outcome="housing", note=""
+        actor=network.user("shelter_staff"), stay=stay, day=today(), outcome="housing", note=""
     )
     # Once the person has left, the old shelter reads nothing the next organisations record.
     assert staff.get(record_url(person)).status_code == 404
@@ -99,8 +104,8 @@ def test_partner_of_a_placed_person_never_learns_the_shelter(network):
         data={
             "kind": "temporary_permit",
             "status": "granted",
-            "starts_on": TODAY - datetime.timedelta(days=10),
-            "expires_on": TODAY + datetime.timedelta(days=355),
+            "starts_on": today() - datetime.timedelta(days=10),
+            "expires_on": today() + datetime.timedelta(days=355),
             "prefecture": "82",
         },
     )
@@ -146,8 +151,8 @@ def test_referrer_reads_a_summary_not_the_details(network):
             "offence": "pimping",
             "stage": "closed",
             "outcome": "conviction",
-            "complaint_on": TODAY - datetime.timedelta(days=400),
-            "decided_on": TODAY - datetime.timedelta(days=3),
+            "complaint_on": today() - datetime.timedelta(days=400),
+            "decided_on": today() - datetime.timedelta(days=3),
             "lawyer": "Me Exemple",
         },
     )
@@ -199,7 +204,7 @@ def test_partner_ends_its_follow_up_and_loses_the_record(network):
     mine = client(network, "partner")
     fol = person.support_follows.get()
     response = mine.post(
-        reverse("support:follow_end", kwargs={"pk": fol.pk}), {"ended_on": TODAY.isoformat()}
+        reverse("support:follow_end", kwargs={"pk": fol.pk}), {"ended_on": today().isoformat()}
     )
     assert response.status_code == 302
     assert mine.get(record_url(person)).status_code == 404
@@ -223,9 +228,9 @@ def test_coordinator_assigns_a_partner_who_is_then_told(network, django_capture_
     ("data", "field"),
     [
         ({**STEP, "status": "done"}, "done_on"),
-        ({**STEP, "done_on": TODAY}, "done_on"),
+        ({**STEP, "done_on": today()}, "done_on"),
         ({**STEP, "category": "astrology"}, "category"),
-        ({**STEP, "started_on": TODAY + datetime.timedelta(days=3)}, "started_on"),
+        ({**STEP, "started_on": today() + datetime.timedelta(days=3)}, "started_on"),
         ({**STEP, "due_on": datetime.date(2026, 9, 1)}, "due_on"),
     ],
 )
@@ -241,7 +246,7 @@ def test_step_rules(network, data, field):
     [
         ({"kind": "temporary_permit", "status": "granted"}, "starts_on"),
         (
-            {"kind": "temporary_permit", "status": "granted", "starts_on": TODAY, "expires_on": TODAY},
+            {"kind": "temporary_permit", "status": "granted", "starts_on": today(), "expires_on": today()},
             "expires_on",
         ),
         ({"kind": "visa", "status": "granted"}, "kind"),
@@ -271,7 +276,7 @@ def test_case_rules_and_the_complaint_flag(network):
         data={
             "offence": "trafficking",
             "stage": "complaint",
-            "complaint_on": TODAY - datetime.timedelta(days=5),
+            "complaint_on": today() - datetime.timedelta(days=5),
         },
     )
     person.refresh_from_db()
@@ -299,9 +304,9 @@ def test_case_rules_and_the_complaint_flag(network):
     ("extra", "field"),
     [
         ({"awarded_amount": "1000"}, "awarded_on"),
-        ({"paid_amount": "10", "paid_on": TODAY}, "paid_amount"),
+        ({"paid_amount": "10", "paid_on": today()}, "paid_amount"),
         (
-            {"awarded_amount": "1000", "awarded_on": TODAY, "paid_amount": "1500", "paid_on": TODAY},
+            {"awarded_amount": "1000", "awarded_on": today(), "paid_amount": "1500", "paid_on": today()},
             "paid_amount",
         ),
         ({"claimed_amount": "-3"}, "claimed_amount"),
@@ -316,7 +321,7 @@ def test_compensation_rules(network, extra, field):
     )
     data = {
         "body": "civi",
-        "filed_on": TODAY - datetime.timedelta(days=30),
+        "filed_on": today() - datetime.timedelta(days=30),
         "claimed_amount": "12000",
         **extra,
     }
@@ -335,12 +340,12 @@ def test_compensation_awarded_and_paid(network):
         case=case,
         data={
             "body": "civi",
-            "filed_on": TODAY - datetime.timedelta(days=100),
+            "filed_on": today() - datetime.timedelta(days=100),
             "claimed_amount": "12000",
             "awarded_amount": "9000.5",
-            "awarded_on": TODAY - datetime.timedelta(days=20),
+            "awarded_on": today() - datetime.timedelta(days=20),
             "paid_amount": "9000.50",
-            "paid_on": TODAY,
+            "paid_on": today(),
         },
     )
     assert claim.awarded_amount == Decimal("9000.50") == claim.paid_amount
@@ -400,7 +405,7 @@ def test_a_form_posted_in_the_browser_saves_and_journals(network):
     partner = client(network, "partner")
     url = reverse("support:add", kwargs={"pk": person.pk, "kind": "step"})
     response = partner.post(
-        url, {"category": "french", "status": "in_progress", "started_on": TODAY.isoformat()}
+        url, {"category": "french", "status": "in_progress", "started_on": today().isoformat()}
     )
     assert response.status_code == 302 and response["Location"] == record_url(person)
     step = SupportStep.objects.get(person=person)
@@ -430,8 +435,8 @@ def test_permit_reminders_go_out_once_per_stage(network, django_capture_on_commi
         data={
             "kind": "temporary_permit",
             "status": "granted",
-            "starts_on": TODAY - datetime.timedelta(days=300),
-            "expires_on": TODAY + datetime.timedelta(days=65),
+            "starts_on": today() - datetime.timedelta(days=300),
+            "expires_on": today() + datetime.timedelta(days=65),
         },
     )
     mail.outbox.clear()
@@ -439,7 +444,7 @@ def test_permit_reminders_go_out_once_per_stage(network, django_capture_on_commi
     def run(days_later):
         # The job runs in French (the server's language); each reader reads in their own.
         with django_capture_on_commit_callbacks(execute=True), translation.override("fr"):
-            return support.reminders_send(today=TODAY + datetime.timedelta(days=days_later))["permits"]
+            return support.reminders_send(today=today() + datetime.timedelta(days=days_later))["permits"]
 
     assert run(0) == 0  # 65 days left: too early
     assert run(5) == 1  # 60 days left
@@ -472,11 +477,11 @@ def test_late_run_sends_one_reminder_for_the_stages_it_skipped(network):
         data={
             "kind": "receipt",
             "status": "granted",
-            "starts_on": TODAY - datetime.timedelta(days=80),
-            "expires_on": TODAY + datetime.timedelta(days=90),
+            "starts_on": today() - datetime.timedelta(days=80),
+            "expires_on": today() + datetime.timedelta(days=90),
         },
     )
-    assert support.reminders_send(today=TODAY + datetime.timedelta(days=85))["permits"] == 1  # 5 days left
+    assert support.reminders_send(today=today() + datetime.timedelta(days=85))["permits"] == 1  # 5 days left
     assert ResidencePermit.objects.get(person=person).reminders_sent == [60, 30, 7]
 
 
@@ -494,9 +499,9 @@ def test_hearing_reminder_a_week_before(network):
             "court": "Tribunal correctionnel de Paris",
         },
     )
-    assert support.reminders_send(today=TODAY)["hearings"] == 0
-    assert support.reminders_send(today=TODAY + datetime.timedelta(days=4))["hearings"] == 1
-    assert support.reminders_send(today=TODAY + datetime.timedelta(days=5))["hearings"] == 0
+    assert support.reminders_send(today=today())["hearings"] == 0
+    assert support.reminders_send(today=today() + datetime.timedelta(days=4))["hearings"] == 1
+    assert support.reminders_send(today=today() + datetime.timedelta(days=5))["hearings"] == 0
 
 
 def test_the_calendar_lists_coming_hearings_of_the_people_followed(network):
@@ -527,7 +532,7 @@ def test_the_calendar_lists_coming_hearings_of_the_people_followed(network):
 
 INCIDENT = {
     "kind": "contact",
-    "occurred_on": TODAY,
+    "occurred_on": today(),
     "description": "Appels d'un numéro inconnu",
     "emergency_move": True,
 }
@@ -539,7 +544,7 @@ def test_shelter_reports_a_danger_and_the_person_is_moved_at_once(network):
         actor=network.user("shelter_staff"), person=stay.request.person, data=INCIDENT
     )
     stay.refresh_from_db()
-    assert stay.ended_on == TODAY and incident.placement_incident is not None
+    assert stay.ended_on == today() and incident.placement_incident is not None
     request = Request.objects.get(pk=stay.request_id)
     assert request.status == Status.SEARCHING and request.urgency == "immediate"
     assert str(stay.shelter_id) in request.avoid_shelters
@@ -569,7 +574,7 @@ def test_partner_asks_for_a_move_and_the_coordinator_carries_it_out(
     assert response.status_code == 302
     stay.refresh_from_db()
     incident.refresh_from_db()
-    assert stay.ended_on == TODAY and incident.placement_incident is not None
+    assert stay.ended_on == today() and incident.placement_incident is not None
     # Twice is refused with a message, not a second move.
     again = coordinator.post(move, {"confirm": "yes"}, follow=True)
     assert (
@@ -596,7 +601,7 @@ def test_subject_access_export_and_erasure_cover_the_support_record(network):
     assert exported["support"]["steps"][0]["note"] == "Dossier CMU"
     assert exported["support"]["proceedings"][0]["lawyer"] == "Me Exemple"
     placements.stay_exit(
-        actor=network.user("shelter_staff"), stay=stay, day=TODAY, outcome="housing", note=""
+        actor=network.user("shelter_staff"), stay=stay, day=today(), outcome="housing", note=""
     )
     referrals.person_erase(actor=coordinator, person=person, reason="Demande de la personne")
     assert SupportStep.objects.get(person=person).note is None
@@ -663,8 +668,8 @@ def test_partner_home_lists_its_people_and_what_is_coming(network):
         person=person,
         data={
             **STEP,
-            "started_on": TODAY - datetime.timedelta(days=20),
-            "due_on": TODAY - datetime.timedelta(days=1),
+            "started_on": today() - datetime.timedelta(days=20),
+            "due_on": today() - datetime.timedelta(days=1),
         },
     )
     case = support.case_save(
@@ -709,7 +714,7 @@ def test_shelter_moving_a_resident_at_once_is_told_and_not_shown_a_missing_page(
         url,
         {
             "kind": "contact",
-            "occurred_on": TODAY.isoformat(),
+            "occurred_on": today().isoformat(),
             "description": "Appels",
             "emergency_move": "on",
         },
@@ -717,7 +722,7 @@ def test_shelter_moving_a_resident_at_once_is_told_and_not_shown_a_missing_page(
     )
     assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("home")
     stay.refresh_from_db()
-    assert stay.ended_on == TODAY
+    assert stay.ended_on == today()
     assert AuditEvent.objects.filter(action="access.refused").count() == refused_before
 
 
@@ -729,7 +734,7 @@ def test_partner_reads_neither_the_outcome_nor_the_audition_place_the_shelter_re
     case = support.case_save(
         actor=shelter,
         person=person,
-        data={"offence": "pimping", "stage": "trial", "complaint_on": TODAY - datetime.timedelta(days=90)},
+        data={"offence": "pimping", "stage": "trial", "complaint_on": today() - datetime.timedelta(days=90)},
     )
     support.hearing_save(
         actor=shelter,
@@ -779,7 +784,7 @@ def test_people_born_before_1990_can_be_recorded(network):
 def test_a_renewed_document_is_no_longer_reminded_nor_shown_as_expiring(network):
     person = followed_only(network)
     partner = network.user("partner")
-    expiry = TODAY + datetime.timedelta(days=35)
+    expiry = today() + datetime.timedelta(days=35)
     support.permit_save(
         actor=partner,
         person=person,
@@ -800,7 +805,7 @@ def test_a_renewed_document_is_no_longer_reminded_nor_shown_as_expiring(network)
             "expires_on": expiry + datetime.timedelta(days=730),
         },
     )
-    assert support.reminders_send(today=TODAY + datetime.timedelta(days=5))["permits"] == 0
+    assert support.reminders_send(today=today() + datetime.timedelta(days=5))["permits"] == 0
     listed = client(network, "partner").get(reverse("support:people")).context["people"]
     assert [p.next_expiry for p in listed] == [expiry + datetime.timedelta(days=730)]
 
@@ -810,16 +815,16 @@ def test_a_renewed_document_is_no_longer_reminded_nor_shown_as_expiring(network)
     [
         (
             "case",
-            {"offence": "pimping", "stage": "complaint", "outcome": "conviction", "decided_on": TODAY},
+            {"offence": "pimping", "stage": "complaint", "outcome": "conviction", "decided_on": today()},
             "stage",
         ),
         (
             "claim",
             {
                 "awarded_amount": "100",
-                "awarded_on": TODAY,
+                "awarded_on": today(),
                 "paid_amount": "100",
-                "paid_on": TODAY - datetime.timedelta(days=2),
+                "paid_on": today() - datetime.timedelta(days=2),
             },
             "paid_on",
         ),
@@ -839,14 +844,18 @@ def test_dates_and_stages_follow_each_other(network, save, data, field):
         data={
             "offence": "trafficking",
             "stage": "trial",
-            "complaint_on": TODAY - datetime.timedelta(days=100),
+            "complaint_on": today() - datetime.timedelta(days=100),
         },
     )
     with pytest.raises(DomainError) as error:
         if save == "case":
             support.case_save(actor=partner, person=person, data=data)
         elif save == "claim":
-            base = {"body": "civi", "filed_on": TODAY - datetime.timedelta(days=30), "claimed_amount": "500"}
+            base = {
+                "body": "civi",
+                "filed_on": today() - datetime.timedelta(days=30),
+                "claimed_amount": "500",
+            }
             support.claim_save(actor=partner, case=case, data={**base, **data})
         else:
             support.hearing_save(actor=partner, case=case, data=data)
@@ -862,8 +871,8 @@ def test_reminder_mails_carry_a_full_link(network, django_capture_on_commit_call
         data={
             "kind": "receipt",
             "status": "granted",
-            "starts_on": TODAY - datetime.timedelta(days=80),
-            "expires_on": TODAY + datetime.timedelta(days=20),
+            "starts_on": today() - datetime.timedelta(days=80),
+            "expires_on": today() + datetime.timedelta(days=20),
         },
     )
     mail.outbox.clear()
