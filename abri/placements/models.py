@@ -165,10 +165,9 @@ class Notification(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    # The message's English source (its msgid) and the values it is formatted with: translated
-    # when read, so that each reader sees it in their own language, not the sender's.
+    # The message's English source (its msgid): translated when read, so that each reader sees it
+    # in their own language, not the sender's.
     message = models.CharField(max_length=200)
-    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -181,14 +180,4 @@ class Notification(models.Model):
     @property
     def text(self) -> str:
         """The message in the active language (a message without a translation reads as stored)."""
-        translated = gettext(self.message)
-        if not self.params:
-            return translated
-        # A translation (or, after a change of wording, the source) whose placeholders no longer
-        # match the stored values reads as the English source, never as an error page.
-        for text in (translated, self.message):
-            try:
-                return text % self.params
-            except (KeyError, ValueError, TypeError):
-                continue
-        return self.message
+        return gettext(self.message)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db import transaction
@@ -10,11 +9,11 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 
-def notify(users: list[Any], message: Any, params: dict[str, Any] | None = None) -> None:
+def notify(users: list[Any], message: Any) -> None:
     """Tell these users that something awaits them. ``message`` must hold no personal data.
 
-    ``message`` is a lazy translation, kept in its English source with ``params`` (the values of
-    its ``%(name)s`` placeholders) so that each reader reads it in their own language.
+    ``message`` is a lazy translation without placeholders, kept in its English source so that
+    each reader reads it in their own language.
     """
     from abri.placements.models import Notification
 
@@ -26,14 +25,10 @@ def notify(users: list[Any], message: Any, params: dict[str, Any] | None = None)
         source = str(message)
     if len(source) > 200:
         raise ValueError("a notification's message holds at most 200 characters")
-    params = params or {}
-    json.dumps(params)  # refused here, in the caller's transaction, rather than after the commit
     ids = [u.pk for u in users]
 
     def write() -> None:
-        Notification.objects.bulk_create(
-            [Notification(user_id=pk, message=source, params=params) for pk in ids]
-        )
+        Notification.objects.bulk_create([Notification(user_id=pk, message=source) for pk in ids])
 
     transaction.on_commit(write)
 
@@ -45,15 +40,12 @@ def coordination_users() -> list[Any]:
     return list(User.objects.filter(is_active=True, role__in=[Role.COORDINATOR, Role.ADMINISTRATOR]))
 
 
-def notify_and_mail(
-    users: list[Any], message: Any, link: str = "", params: dict[str, Any] | None = None
-) -> None:
+def notify_and_mail(users: list[Any], message: Any, link: str = "") -> None:
     """A notification and an e-mail. The e-mail carries the message and a link, never a name, a
     document or a town (SECURITY.md bar 13): ``message`` and ``link`` must hold no personal data."""
     from abri.core.mail import queue_mail
 
-    notify(users, message, params)
-    message = str(message) % params if params else str(message)
+    notify(users, message)
     emails = [u.email for u in users if u.email]
     if emails:
         body = f"{message}\n\n{link}\n" if link else f"{message}\n"

@@ -698,21 +698,21 @@ def _followers(person: Person) -> list[User]:
     return list(User.objects.filter(is_active=True, organisation_id__in=organisation_ids))
 
 
-def _send(users: list[User], subject: Any, person: Person, params: dict[str, Any] | None = None) -> None:
+def _send(users: list[User], subject: Any, person: Person) -> None:
     from abri.placements.notifications import notify_and_mail
 
     link = f"{settings.SITE_URL}{reverse('support:record', kwargs={'pk': person.pk})}"
-    notify_and_mail(users, subject, link, params)
+    notify_and_mail(users, subject, link)
 
 
 def _notify_organisation(organisation_id: Any, subject: Any, person: Person) -> None:
     _send(list(User.objects.filter(is_active=True, organisation_id=organisation_id)), subject, person)
 
 
-def _notify_coordination(subject: Any, person: Person, params: dict[str, Any] | None = None) -> None:
+def _notify_coordination(subject: Any, person: Person) -> None:
     from abri.placements.notifications import coordination_users
 
-    _send(coordination_users(), subject, person, params)
+    _send(coordination_users(), subject, person)
 
 
 def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
