@@ -142,6 +142,11 @@ class AvailabilityChange(models.Model):
 _UNAVAILABLE_NOTE = re.compile(r"(\d+) until (\d{4}-\d{2}-\d{2})")
 
 
+def unavailable_note(places: int, ends_on: datetime.date) -> str:
+    """The stored, language-neutral note of places declared unavailable (read back above)."""
+    return f"{places} until {ends_on.isoformat()}"
+
+
 class Collective(BaseModel):
     """A collective or platform partners belong to (e.g. a regional anti-trafficking platform)."""
 

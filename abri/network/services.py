@@ -19,7 +19,7 @@ from abri.core import geography
 from abri.core.errors import DomainError
 from abri.core.vocabulary import LANGUAGE_CODES, ExploitationForm, Gender
 from abri.network.availability import availability
-from abri.network.models import AvailabilityChange, Shelter, Unavailability
+from abri.network.models import AvailabilityChange, Shelter, Unavailability, unavailable_note
 
 SHELTER_FIELDS = (
     "name",
@@ -215,7 +215,7 @@ def unavailability_declare(
             ends_on=ends_on,
             created_by=actor,
         )
-        _record(locked, actor, AvailabilityChange.Kind.UNAVAILABLE, f"{places} until {ends_on.isoformat()}")
+        _record(locked, actor, AvailabilityChange.Kind.UNAVAILABLE, unavailable_note(places, ends_on))
         audit_record(
             action="shelter.unavailable",
             actor=actor,
