@@ -7,6 +7,8 @@ another organisation may read of it is decided in ``abri.support.policy``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -180,6 +182,11 @@ class Hearing(BaseModel):
 
     class Meta:
         ordering = ["at"]
+
+    @property
+    def recorded_by_id(self) -> Any:
+        """The organisation that recorded the hearing: its own, or its case's for older ones."""
+        return self.organisation_id or self.case.organisation_id
 
 
 class CompensationBody(models.TextChoices):

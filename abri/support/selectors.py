@@ -124,8 +124,7 @@ def hearing_view(user: Any, hearing: Hearing) -> HearingView:
     if not details and hearing.kind == HearingKind.HEARING:
         court = _("place kept by the organisation that recorded it")
     outcome = (hearing.outcome or "") if details else (_("recorded") if hearing.outcome else "")
-    owner = hearing.organisation_id or hearing.case.organisation_id
-    editable = role_of(user) in COORDINATION or owner == user.organisation_id
+    editable = role_of(user) in COORDINATION or hearing.recorded_by_id == user.organisation_id
     return HearingView(hearing, court, outcome, editable)
 
 

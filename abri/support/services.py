@@ -74,7 +74,8 @@ def _require_record(actor: User, person: Person) -> None:
 def _require_author(actor: User, entry: Any) -> None:
     """Only the organisation that recorded an entry changes it, and coordinators."""
     _require_record(actor, _person_of(entry))
-    if role_of(actor) not in COORDINATION and entry.organisation_id != actor.organisation_id:
+    recorded_by = entry.recorded_by_id if isinstance(entry, Hearing) else entry.organisation_id
+    if role_of(actor) not in COORDINATION and recorded_by != actor.organisation_id:
         raise DomainError(
             _("Only the organisation that recorded this entry can change it."), code="forbidden"
         )
@@ -479,12 +480,8 @@ def hearing_save(
     from abri.support.models import HearingKind
 
     _require_record(actor, case.person)
-    # A hearing is changed by the organisation that recorded it (the case's, for old ones).
-    recorded_by = hearing and (hearing.organisation_id or case.organisation_id)
-    if hearing is not None and role_of(actor) not in COORDINATION and recorded_by != actor.organisation_id:
-        raise DomainError(
-            _("Only the organisation that recorded this entry can change it."), code="forbidden"
-        )
+    if hearing is not None:
+        _require_author(actor, hearing)
     kind = _choice(data.get("kind"), HearingKind, "kind")
     at = data.get("at")
     if not isinstance(at, datetime.datetime):
