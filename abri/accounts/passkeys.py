@@ -56,7 +56,13 @@ class CompleteAuthentication(webauthn_views.CompleteCredentialAuthenticationView
 
 
 class CompleteRegistration(StepUpForRegistration, webauthn_views.CompleteCredentialRegistrationView):
+    def get_state(self) -> Any:
+        return self._state
+
     def post(self, *args: Any, **kwargs: Any) -> Any:
+        # The ceremony's state is popped and its session saved before the transaction, so that a
+        # failed attempt cannot roll it back and let the challenge be used twice.
+        self._state = super().get_state()
         # The passkey, its event and the e-mail stand or fall together.
         with transaction.atomic():
             response = super().post(*args, **kwargs)

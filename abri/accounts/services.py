@@ -365,6 +365,8 @@ def second_factor_reset(
             data={"identity_check": identity_check.strip()[:500]},
             request=request,
         )
+        # A reset obtained by impersonating the person must not go unnoticed by them.
+        _tell_factor_changed(user)
 
 
 def has_second_factor(user: Any) -> bool:

@@ -122,14 +122,17 @@ def test_administration_needs_a_fresh_second_factor(network):
     assert AuditEvent.objects.filter(action="stepup.success", actor=admin_user).exists()
 
 
-def test_second_factor_reset_needs_a_recorded_identity_check(network):
+def test_second_factor_reset_needs_a_recorded_identity_check(network, django_capture_on_commit_callbacks):
     admin = sign_in(Client(), network.user("administrator"))
     target = network.user("shelter_staff")
     url = reverse("accounts:user_mfa_reset", args=[target.pk])
     assert admin.post(url, {"identity_check": ""}).status_code == 200
     assert target.totp_devices.exists()
-    admin.post(url, {"identity_check": "Rappel au numéro du CHRS, confirmé par la directrice"})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(url, {"identity_check": "Rappel au numéro du CHRS, confirmé par la directrice"})
     assert not target.totp_devices.exists()
+    # The person is told, in case the caller was not them.
+    assert [m.to for m in mail.outbox] == [[target.email]]
     event = AuditEvent.objects.get(action="mfa.reset")
     assert event.data["identity_check"].startswith("Rappel")
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp_webauthn.models import WebAuthnCredential
 
@@ -252,3 +253,18 @@ def test_removing_a_passkey_is_audited_and_mailed(network, django_capture_on_com
     assert not WebAuthnCredential.objects.filter(pk=key.pk).exists()
     assert mfa_events(user) == ["mfa.passkey.remove"]
     assert len(mails_to(user)) == 1
+
+
+def test_the_last_passkey_stays_when_no_authenticator_is_left(network):
+    user = network.user("shelter_staff")
+    key = _passkey(user)
+    client = sign_in(Client(), user)
+    # The authenticator is gone; this session was verified with a recovery code.
+    EncryptedTOTPDevice.objects.filter(user=user).delete()
+    codes = RecoveryCodeDevice.objects.create(user=user, name="Recovery codes")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = codes.persistent_id
+    session.save()
+    response = client.post(SECURITY, {"action": "remove_passkey", "passkey": str(key.pk)}, follow=True)
+    assert WebAuthnCredential.objects.filter(pk=key.pk).exists()
+    assert "at least one passkey" in response.content.decode()

@@ -128,3 +128,46 @@ def test_lockout_still_counts_per_username_and_address_on_the_hash(network):
     assert password_step(Client(), "Ghost-Typed", "wrong password!!", ip="10.6.6.6").status_code == 429
     assert password_step(Client(), "Ghost-Typed", "wrong password!!", ip="10.6.6.7").status_code == 200
     assert password_step(Client(), "other-name", "wrong password!!", ip="10.6.6.6").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_clear_text_factors_out(settings):
+    """Devices made by django-otp before this change are encrypted and hashed, then deleted."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    before = [("accounts", "0004_second_factors_encrypted_and_hashed")]
+    after = [("accounts", "0005_second_factors_move_out_of_clear_text")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(
+        [*before, ("otp_totp", "0003_add_timestamps"), ("otp_static", "0003_add_timestamps")]
+    ).apps
+    organisation = old_apps.get_model("accounts", "Organisation").objects.create(name="o", kind="observer")
+    user = old_apps.get_model("accounts", "User").objects.create(
+        username="old-timer", organisation=organisation, role="observer"
+    )
+    old_apps.get_model("otp_totp", "TOTPDevice").objects.create(user=user, name="a", key=TOTP_KEY)
+    static = old_apps.get_model("otp_static", "StaticDevice").objects.create(user=user, name="r")
+    static.token_set.create(token="abc123-def456")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+
+    assert TOTP_KEY not in every_text_in_the_database()
+    assert "abc123-def456" not in every_text_in_the_database()
+    device = EncryptedTOTPDevice.objects.get(user_id=user.pk)
+    assert device.key == TOTP_KEY and device.confirmed
+    assert RecoveryCodeDevice.objects.get(user_id=user.pk).verify_token("abc123-def456")
+
+    # Going back decrypts the TOTP secret into django-otp's table (recovery codes cannot return).
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(before)
+    TOTP = old_apps.get_model("otp_totp", "TOTPDevice")
+    assert TOTP.objects.get(user_id=user.pk).key == TOTP_KEY
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    assert not TOTP.objects.exists()
