@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +36,7 @@ from abri.accounts.middleware import SESSION_STARTED_KEY
 from abri.accounts.models import EncryptedTOTPDevice, Organisation
 from abri.accounts.stepup import mark_second_factor_fresh, require_step_up, step_up_is_fresh, step_up_redirect
 from abri.audit.services import audit_record
+from abri.core import crypto
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error
 from abri.core.types import AuthedRequest
@@ -154,7 +156,7 @@ def enrol_view(request: AuthedRequest) -> HttpResponse:
         else:
             request.session.pop(ENROL_DEVICE_KEY, None)
             _complete_second_factor(request, device, type(device).__name__)
-            request.session[RECOVERY_CODES_KEY] = codes
+            _keep_codes_for_their_page(request, codes)
             return redirect("accounts:recovery_codes")
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
     # The secret in base32 too, for people who type it instead of scanning.
@@ -162,9 +164,29 @@ def enrol_view(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/enrol.html", {"form": form, "qr_svg": qr_svg, "secret": secret_b32})
 
 
+def _codes_aad(request: AuthedRequest) -> bytes:
+    return crypto.associated_data("session", RECOVERY_CODES_KEY, request.user.pk)
+
+
+def _keep_codes_for_their_page(request: AuthedRequest, codes: list[str]) -> None:
+    """Fresh codes wait in the session for the page that shows them once: encrypted, since the
+    session lives in the database and the codes are only stored hashed anywhere else."""
+    request.session[RECOVERY_CODES_KEY] = crypto.encrypt(json.dumps(codes).encode(), _codes_aad(request))
+
+
+def _codes_for_their_page(request: AuthedRequest) -> list[str] | None:
+    token = request.session.pop(RECOVERY_CODES_KEY, None)
+    if not isinstance(token, str):
+        return None
+    try:
+        return list(json.loads(crypto.decrypt(token, _codes_aad(request))))
+    except crypto.DecryptionError:
+        return None
+
+
 def recovery_codes_view(request: AuthedRequest) -> HttpResponse:
     """Shows the fresh recovery codes once; afterwards only their count."""
-    codes = request.session.pop(RECOVERY_CODES_KEY, None)
+    codes = _codes_for_their_page(request)
     if not codes:
         return redirect("home" if request.user.is_verified() else "accounts:verify")
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
@@ -200,8 +222,8 @@ def security_view(request: AuthedRequest) -> HttpResponse:
     from django_otp_webauthn.models import WebAuthnCredential
 
     if request.method == "POST" and request.POST.get("action") == "regenerate":
-        request.session[RECOVERY_CODES_KEY] = services.recovery_codes_regenerate(
-            user=request.user, request=request
+        _keep_codes_for_their_page(
+            request, services.recovery_codes_regenerate(user=request.user, request=request)
         )
         return redirect("accounts:recovery_codes")
     if request.method == "POST" and request.POST.get("action") == "remove_passkey":

@@ -3,6 +3,8 @@ failed sign-ins. Each test reads the raw tables with SQL, as somebody holding a 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -171,3 +173,33 @@ def test_the_migration_moves_clear_text_factors_out(settings):
     executor.loader.build_graph()
     executor.migrate(after)
     assert not TOTP.objects.exists()
+
+
+def test_an_administrator_finds_the_failures_of_a_name_by_typing_it(network):
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    password_step(Client(), "amelie.durand", "wrong password!!")
+    password_step(Client(), "someone-else", "wrong password!!")
+    admin = sign_in(Client(), network.user("administrator"))
+    page = admin.get(reverse("audit:event_list"), {"object": "amelie.durand"})
+    events = list(page.context["page"])
+    assert [e.action for e in events] == ["login.failed"]
+
+
+def test_new_recovery_codes_wait_for_their_page_encrypted_in_the_session(network):
+    """Between the POST and the page that shows them once, the codes sit in the session table."""
+    from django.contrib.sessions.models import Session
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    user = network.user("coordinator")
+    client = sign_in(Client(), user)
+    client.post(reverse("accounts:security"), {"action": "regenerate"})
+    stored = " ".join(str(s.get_decoded()) for s in Session.objects.all())
+    page = client.get(reverse("accounts:recovery_codes")).content.decode()
+    codes = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", page)
+    assert len(codes) == 10
+    assert not any(code in stored for code in codes)
