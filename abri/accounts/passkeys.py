@@ -47,10 +47,19 @@ class BeginRegistration(StepUpForRegistration, webauthn_views.BeginCredentialReg
 
 class CompleteAuthentication(webauthn_views.CompleteCredentialAuthenticationView):
     def complete_auth(self, device: Any) -> Any:
+        stepping_up = self.request.user.is_verified()
         user = super().complete_auth(device)
+        if not stepping_up:
+            # Like a typed code: the second factor gets a new session key too.
+            self.request.session.cycle_key()
+            services.session_register(user=device.user, session_key=self.request.session.session_key or "")
         mark_second_factor_fresh(self.request)
         audit_record(
-            action="login.success", actor=user, target=user, data={"method": "passkey"}, request=self.request
+            action="stepup.success" if stepping_up else "login.success",
+            actor=device.user,
+            target=device.user,
+            data={"method": "passkey"},
+            request=self.request,
         )
         return user
 

@@ -61,9 +61,9 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def attestation_for(options: dict) -> dict:
+def attestation_for(options: dict, key: ec.EllipticCurvePrivateKey | None = None) -> dict:
     """What a browser sends after a (software) authenticator made a P-256 passkey: "none" format."""
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = key or ec.generate_private_key(ec.SECP256R1())
     numbers = key.public_key().public_numbers()
     cose_key = cbor2.dumps(
         {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
@@ -268,3 +268,70 @@ def test_the_last_passkey_stays_when_no_authenticator_is_left(network):
     response = client.post(SECURITY, {"action": "remove_passkey", "passkey": str(key.pk)}, follow=True)
     assert WebAuthnCredential.objects.filter(pk=key.pk).exists()
     assert "at least one passkey" in response.content.decode()
+
+
+def assertion_for(options: dict, key: ec.EllipticCurvePrivateKey, credential_id: str) -> dict:
+    """What a browser sends when that software passkey signs the sign-in challenge."""
+    from cryptography.hazmat.primitives import hashes
+
+    auth_data = hashlib.sha256(options["rpId"].encode()).digest() + bytes([0x05]) + (1).to_bytes(4, "big")
+    client_data = json.dumps(
+        {"type": "webauthn.get", "challenge": options["challenge"], "origin": "http://localhost:8000"}
+    ).encode()
+    signature = key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
+    return {
+        "id": credential_id,
+        "rawId": credential_id,
+        "type": "public-key",
+        "response": {
+            "authenticatorData": b64url(auth_data),
+            "clientDataJSON": b64url(client_data),
+            "signature": b64url(signature),
+        },
+    }
+
+
+def test_a_passkey_steps_up_like_a_code(network):
+    """A person with passkeys only must be able to step up with one before changing a factor."""
+    user = network.user("partner")
+    client = sign_in(Client(), user)
+    key = ec.generate_private_key(ec.SECP256R1())
+    attestation = attestation_for(post_json(client, BEGIN).json(), key)
+    assert post_json(client, COMPLETE, attestation).status_code == 200
+    stale(client)
+    assert client.get(SECURITY)["Location"].startswith(STEP_UP)
+    options = post_json(client, reverse("otp_webauthn:credential-authentication-begin")).json()
+    response = post_json(
+        client,
+        reverse("otp_webauthn:credential-authentication-complete") + f"?next={SECURITY}",
+        assertion_for(options, key, attestation["id"]),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["redirect_url"] == SECURITY
+    assert client.get(SECURITY).status_code == 200
+    assert AuditEvent.objects.filter(actor=user, action="stepup.success", data__method="passkey").exists()
+    # The step-up page offers the passkey, not only the code.
+    assert "passkey-verification-button" in client.get(STEP_UP).content.decode()
+
+
+def test_signing_in_with_a_passkey_changes_the_session_key(network):
+    from tests.accounts.test_signin import password_step
+
+    user = network.user("partner")
+    client = sign_in(Client(), user)
+    key = ec.generate_private_key(ec.SECP256R1())
+    attestation = attestation_for(post_json(client, BEGIN).json(), key)
+    assert post_json(client, COMPLETE, attestation).status_code == 200
+    client = Client()
+    password_step(client, user.username)
+    before = client.cookies["sessionid"].value
+    options = post_json(client, reverse("otp_webauthn:credential-authentication-begin")).json()
+    response = post_json(
+        client,
+        reverse("otp_webauthn:credential-authentication-complete"),
+        assertion_for(options, key, attestation["id"]),
+    )
+    assert response.status_code == 200, response.content
+    assert client.cookies["sessionid"].value != before
+    assert client.get(reverse("home")).status_code == 200
+    assert AuditEvent.objects.filter(actor=user, action="login.success", data__method="passkey").exists()
