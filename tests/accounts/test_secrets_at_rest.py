@@ -139,11 +139,16 @@ def test_the_migration_moves_clear_text_factors_out(settings):
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     before = [("accounts", "0004_second_factors_encrypted_and_hashed")]
-    after = [("accounts", "0005_second_factors_move_out_of_clear_text")]
+    after = [("accounts", "0006_forget_typed_usernames_in_lockout_records")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old_apps = executor.loader.project_state(
-        [*before, ("otp_totp", "0003_add_timestamps"), ("otp_static", "0003_add_timestamps")]
+        [
+            *before,
+            ("otp_totp", "0003_add_timestamps"),
+            ("otp_static", "0003_add_timestamps"),
+            ("axes", "0010_accessattemptexpiration"),
+        ]
     ).apps
     organisation = old_apps.get_model("accounts", "Organisation").objects.create(name="o", kind="observer")
     user = old_apps.get_model("accounts", "User").objects.create(
@@ -152,6 +157,17 @@ def test_the_migration_moves_clear_text_factors_out(settings):
     old_apps.get_model("otp_totp", "TOTPDevice").objects.create(user=user, name="a", key=TOTP_KEY)
     static = old_apps.get_model("otp_static", "StaticDevice").objects.create(user=user, name="r")
     static.token_set.create(token="abc123-def456")
+    from django.utils import timezone
+
+    old_apps.get_model("axes", "AccessAttempt").objects.create(
+        username="typed-password-in-clear",
+        ip_address="10.0.0.1",
+        user_agent="x",
+        get_data="",
+        post_data="",
+        failures_since_start=1,
+        attempt_time=timezone.now(),
+    )
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -159,6 +175,7 @@ def test_the_migration_moves_clear_text_factors_out(settings):
 
     assert TOTP_KEY not in every_text_in_the_database()
     assert "abc123-def456" not in every_text_in_the_database()
+    assert "typed-password-in-clear" not in every_text_in_the_database()
     device = EncryptedTOTPDevice.objects.get(user_id=user.pk)
     assert device.key == TOTP_KEY and device.confirmed
     assert RecoveryCodeDevice.objects.get(user_id=user.pk).verify_token("abc123-def456")
