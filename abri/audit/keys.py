@@ -96,11 +96,20 @@ def _load_file(path: Path) -> dict[int, bytes]:
 
 
 def _create_dev_file(path: Path) -> None:
-    """Outside production, a random key on first use, like the encryption keys (never committed)."""
+    """Outside production, a random key on first use, like the encryption keys (never committed).
+
+    Written aside, then linked into place: a process starting at the same moment (test workers)
+    sees no file or a whole one, never an empty one. ``os.link`` fails if another won the race.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"keys": {"1": base64.b64encode(secrets.token_bytes(32)).decode()}}, handle)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"keys": {"1": base64.b64encode(secrets.token_bytes(32)).decode()}}, handle)
+        os.link(draft, path)
+    finally:
+        draft.unlink()
 
 
 @lru_cache(maxsize=1)
