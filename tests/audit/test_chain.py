@@ -206,6 +206,34 @@ def test_truncated_tail_with_a_rewritten_head_is_caught_by_the_checkpoint():
         call_command("audit_verify", checkpoint=line)
 
 
+def test_emptied_log_is_caught_by_the_checkpoint():
+    three_events()
+    line = checkpoint_now()
+    tamper_many([(f"DELETE FROM {AuditEvent._meta.db_table}", [])])
+    AuditHead.objects.all().delete()
+    assert verify_chain().ok  # an empty log is a valid one: only the checkpoint knows better
+    with pytest.raises(CommandError, match="checkpoint"):
+        call_command("audit_verify", checkpoint=line, stdout=StringIO())
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+def test_event_forged_at_the_end_is_detected(keyed):
+    events = three_events()
+    forged = AuditEvent(
+        id=events[-1].id + 1,
+        created_at=timezone.now(),
+        action="login",
+        actor_label="someone-else",
+        prev_hash=events[-1].hash,
+        key_version=events[-1].key_version if keyed else None,
+    )
+    forged.hash = sha256_link(forged.prev_hash, forged)
+    forged.save(force_insert=True)  # INSERT is allowed: the triggers refuse only changes
+    AuditHead.objects.filter(id=1).update(last_hash=forged.hash, last_event_id=forged.id)
+    result = verify_chain()
+    assert not result.ok and result.broken_at == forged.id
+
+
 def test_checkpoint_holds_after_later_appends():
     three_events()
     line = checkpoint_now()
