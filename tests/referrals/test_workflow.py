@@ -18,8 +18,8 @@ def at_status(network, status):
 
 CASES = [
     (name, status)
-    for name in TRANSITIONS
-    if name != "submit"
+    for name, transition in TRANSITIONS.items()
+    if name != "submit" and transition.on_request_page
     for status in Status.values
     if status != "draft"
 ]
@@ -50,7 +50,9 @@ def test_every_transition_from_every_status(network, name, status):
         assert Request.objects.get(pk=req.pk).status == status
 
 
-@pytest.mark.parametrize("name", [n for n, t in TRANSITIONS.items() if t.reason_required])
+@pytest.mark.parametrize(
+    "name", [n for n, t in TRANSITIONS.items() if t.reason_required and t.on_request_page]
+)
 def test_reason_required(network, name):
     transition = TRANSITIONS[name]
     req = at_status(network, sorted(transition.sources)[0])
