@@ -291,3 +291,62 @@ def test_the_migration_ends_holds_left_by_older_code(network, shelters):
     assert [Proposal.objects.get(pk=p.pk).status for p in stale] == [P.WITHDRAWN]
     assert Shelter.objects.get(pk=other.pk).places_taken == 0
     assert_counters_match_recount()
+
+
+def assert_invariants(req):
+    """What must hold after every step: the live proposals are those the status allows, the
+    counters equal the recount."""
+    from abri.placements.effects import LIVE_ALLOWED
+
+    req = Request.objects.get(pk=req.pk)
+    allowed = LIVE_ALLOWED.get(req.status, frozenset())
+    live = set(Proposal.objects.filter(request=req, status__in=HOLDING).values_list("status", flat=True))
+    assert live <= allowed, (req.status, live)
+    if req.status in (Status.PLACE_FOUND, Status.TRAVELLING):
+        assert Proposal.objects.filter(request=req, status__in=HOLDING).count() == 1
+    assert_counters_match_recount()
+
+
+def test_invariants_hold_after_every_step_of_a_long_journey(network, shelters):
+    """Refusal, agreement, withdrawal by the person, a new search, a journey, an arrival, an
+    incident, an emergency re-placement and the exit: checked after each step."""
+    own, other = shelters
+    coordinator = network.user("coordinator")
+    staff = {own.pk: network.user("shelter_staff"), other.pk: network.user("shelter_staff", "other")}
+    req = searching_request(network)
+    assert_invariants(req)
+
+    def propose(*chosen):
+        made = services.proposals_create(actor=coordinator, request=req, shelters=list(chosen))
+        assert_invariants(req)
+        return {p.shelter_id: p for p in made}
+
+    def step(call, **kwargs):
+        result = call(**kwargs)
+        assert_invariants(req)
+        return result
+
+    made = propose(own, other)
+    step(services.proposal_refuse, actor=staff[other.pk], proposal=made[other.pk], reason="no_place")
+    step(services.proposal_agree, actor=staff[own.pk], proposal=made[own.pk])
+    step(
+        services.interview_withdraw,
+        actor=staff[own.pk],
+        proposal=made[own.pk],
+        by_person=True,
+        reason="Ne souhaite plus partir",
+    )
+    made = propose(own, other)
+    step(services.proposal_agree, actor=staff[own.pk], proposal=made[own.pk])
+    step(services.interview_confirm, actor=staff[own.pk], proposal=made[own.pk])
+    step(services.transfer_plan, actor=coordinator, proposal=made[own.pk], data=transfer_data())
+    stay = step(services.arrival_confirm, actor=staff[own.pk], proposal=made[own.pk])
+    step(services.incident_report, actor=staff[own.pk], stay=stay, kind="found", description="Vue.")
+    assert Request.objects.get(pk=req.pk).status == Status.SEARCHING
+    made = propose(other)
+    step(services.proposal_agree, actor=staff[other.pk], proposal=made[other.pk])
+    step(services.interview_confirm, actor=staff[other.pk], proposal=made[other.pk])
+    stay = step(services.arrival_confirm, actor=staff[other.pk], proposal=made[other.pk])
+    step(services.stay_exit, actor=staff[other.pk], stay=stay, day=timezone.localdate(), outcome="housing")
+    assert Request.objects.get(pk=req.pk).status == Status.CLOSED
+    assert Shelter.objects.get(pk=own.pk).places_taken == Shelter.objects.get(pk=other.pk).places_taken == 0
