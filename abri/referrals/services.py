@@ -21,6 +21,7 @@ from abri.core import crypto, geography
 from abri.core.errors import DomainError
 from abri.core.mail import queue_mail
 from abri.core.vocabulary import LANGUAGE_CODES, ExploitationForm, Gender
+from abri.referrals import workflow
 from abri.referrals.models import (
     Consent,
     CountryOfOrigin,
@@ -37,7 +38,7 @@ from abri.referrals.models import (
     Status,
     YesNoUnknown,
 )
-from abri.referrals.workflow import check_transition
+from abri.referrals.workflow import TRANSITIONS, check_transition
 
 PSEUDONYM_WORDS = [
     "Aurore",
@@ -372,19 +373,20 @@ def _log(request: Request, actor: User, kind: str, before: str, after: str, reas
 def _move(
     *, actor: User, request: Request, name: str, reason: str = "", http_request: HttpRequest | None = None
 ) -> Request:
-    """Apply one transition of the table, under a row lock, with its timeline event and audit."""
+    """Apply one transition of the request page, under a row lock, with its timeline event and audit.
+
+    The steps of the placement pages (a shelter's agreement, an arrival...) are not actions of this
+    page: they go through abri.placements.services, which checks the proposal or the stay first.
+    """
+    if not TRANSITIONS[name].on_request_page:
+        raise KeyError(name)
     with transaction.atomic():
         locked = Request.objects.select_for_update().get(pk=request.pk)
-        transition = check_transition(name, status=locked.status, role=role_of(actor), reason=reason)
+        before = locked.status
+        check_transition(name, status=before, role=role_of(actor), reason=reason)
         if role_of(actor) == REFERRER and locked.referrer_id != actor.organisation_id:
             raise DomainError(_("Only the referring organisation can do this."), code="forbidden")
-        before = locked.status
-        locked.status = transition.target
-        locked.status_changed_at = timezone.now()
-        if transition.reason_required:
-            locked.decision_reason = reason.strip()
-        locked.save(update_fields=["status", "status_changed_at", "decision_reason", "updated_at"])
-        _log(locked, actor, name, before, transition.target, reason.strip())
+        transition = workflow.apply(request=locked, name=name, actor=actor, reason=reason)
         audit_record(
             action=f"request.{name}",
             actor=actor,
