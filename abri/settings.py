@@ -76,6 +76,13 @@ if PRODUCTION and not (ENCRYPTION_KEYS or ENCRYPTION_KEY_FILE):
     raise ImproperlyConfigured("ABRI_ENCRYPTION_KEYS or ABRI_ENCRYPTION_KEY_FILE must be set in production")
 # Outside production a key file is created on first use under var/ (never committed).
 DEV_KEY_FILE = VAR_DIR / ("test-encryption-keys.json" if ENVIRONMENT == "test" else "encryption-keys.json")
+# The audit chain's keys (HMAC of each event, Ed25519 of checkpoints): separate from the encryption
+# keys, so that neither the database nor the field keys let anyone re-chain the log. abri.audit.keys
+AUDIT_KEYS = env("ABRI_AUDIT_KEYS")
+AUDIT_KEY_FILE = env("ABRI_AUDIT_KEY_FILE")
+if PRODUCTION and not (AUDIT_KEYS or AUDIT_KEY_FILE):
+    raise ImproperlyConfigured("ABRI_AUDIT_KEYS or ABRI_AUDIT_KEY_FILE must be set in production")
+DEV_AUDIT_KEY_FILE = VAR_DIR / ("test-audit-keys.json" if ENVIRONMENT == "test" else "audit-keys.json")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -8,7 +8,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from abri.audit.chain import GENESIS, event_hash, hashed_fields
+from abri.audit.chain import GENESIS, seal
 from abri.audit.models import AuditEvent, AuditHead
 
 
@@ -56,9 +56,8 @@ def audit_record(
             object_id=object_id,
             ip_address=_client_ip(request),
             data=data or {},
-            prev_hash=head.last_hash,
         )
-        event.hash = event_hash(head.last_hash, hashed_fields(event))
+        seal(event, head.last_hash)
         event.save(force_insert=True)
         head.last_hash = event.hash
         head.last_event_id = event.id

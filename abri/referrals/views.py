@@ -353,8 +353,10 @@ def attachment_upload_view(request: AuthedRequest, pk: str) -> HttpResponse:
     return redirect("referrals:detail", pk=req.pk)
 
 
+@require_step_up
 def attachment_download_view(request: AuthedRequest, pk: str) -> HttpResponse:
-    """Served only here, only to who may see the request, always as a download."""
+    """Served only here, only to who may see the request, always as a download, after a fresh
+    second factor: identity papers and medical letters are person data (abri/access/downloads.py)."""
     attachment = get_for_user(attachments_for_user(request.user), pk, user=request.user, request=request)
     audit_read(actor=request.user, target=attachment, fields=["content"], request=request)
     response = HttpResponse(attachment.content, content_type=attachment.content_type)
