@@ -201,6 +201,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "abri.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Axes counts and records a keyed hash of the typed username, never the text (a password typed in
+# the username box must not stay in a log); its POST copy masks both boxes; successful sign-ins
+# are in the audit log already, so axes keeps no access log of its own.
+AXES_USERNAME_CALLABLE = "abri.accounts.lockout.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 OTP_TOTP_ISSUER = "Abri"
 OTP_WEBAUTHN_RP_ID = env("ABRI_WEBAUTHN_RP_ID", "localhost") or "localhost"

@@ -326,12 +326,13 @@ def _audit_events(count: int, now: datetime.datetime) -> None:
 
 
 def signed_in_client() -> Client:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+    from abri.accounts.models import EncryptedTOTPDevice
     from tests.conftest import TOTP_KEY, sign_in
 
     user = User.objects.get(username="bench-coordinator")
-    TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True, "key": TOTP_KEY})
+    EncryptedTOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True, "key": TOTP_KEY}
+    )
     return sign_in(Client(), user)
 
 
