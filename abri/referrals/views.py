@@ -20,6 +20,7 @@ from abri.access.policy import (
     get_for_user,
     identity_for,
     persons_for_user,
+    refuse,
     requests_for_user,
 )
 from abri.access.roles import COORDINATION, role_of
@@ -365,6 +366,10 @@ def attachment_download_view(request: AuthedRequest, pk: str) -> HttpResponse:
     """Served only here, only to who may see the request, always as a download, after a fresh
     second factor: identity papers and medical letters are person data (abri/access/downloads.py)."""
     attachment = get_for_user(attachments_for_user(request.user), pk, user=request.user, request=request)
+    # Identity papers, a photo, a ticket in the person's name: a document identifies the person,
+    # so it is served only to who may read the identity now, and recorded as a read of it too.
+    if identity_for(request.user, attachment.request.person, request=request) is None:
+        raise refuse(user=request.user, request=request, what="referrals.attachment", object_id=str(pk))
     audit_read(actor=request.user, target=attachment, fields=["content"], request=request)
     response = HttpResponse(attachment.content, content_type=attachment.content_type)
     response["Content-Disposition"] = f'attachment; filename="{attachment.download_name}"'

@@ -28,7 +28,7 @@ from abri.referrals.models import Request, Status
 from tests.conftest import sign_in
 from tests.network.factories import make_shelter
 from tests.placements.factories import searching_request
-from tests.referrals.factories import PERSON, make_request
+from tests.referrals.factories import PERSON, make_attachment, make_request
 from tests.support.factories import follow, followed_only
 
 P = ProposalStatus
@@ -268,6 +268,17 @@ def test_the_subject_access_export_records_the_read(network):
     fetch_and_check(
         client(network, "coordinator"), reverse("referrals:person_export", args=[req.person_id]), req.person
     )
+
+
+def test_a_document_download_records_the_identity_read(network):
+    attachment = make_attachment(network)
+    person = attachment.request.person
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    response = client(network, "referrer").get(reverse("referrals:attachment", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(
+        id__gt=before, action="read.sensitive", object_type="referrals.person", object_id=str(person.pk)
+    ).exists()
 
 
 def test_the_shelter_home_lists_residents_by_name_with_one_query_budget(network, shelter):
