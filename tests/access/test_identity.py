@@ -373,3 +373,26 @@ def test_templates_read_identity_only_through_the_accessor():
                 offenders.append(f"{name}: {owner}.{attribute}")
     assert seen > 50
     assert not offenders, offenders
+
+
+# Python modules that read identity attributes of a Person on purpose: the accessor itself, and
+# the request services that compute the keyed duplicate hashes (never shown to anyone).
+READS_PERSONS_ON_PURPOSE = {"access/policy.py", "referrals/services.py"}
+# Objects that have a name or phone of their own and are never a sheltered person.
+NOT_A_PERSON_OWNERS = {"identity", "self", "user", "actor", "member", "candidate", "org", "organisation"}
+PY_ACCESS = re.compile(r"\b(\w+)\.(first_name|last_name|aliases|birth_date|nationality|phone)\b")
+
+
+def test_code_reads_identity_only_through_the_accessor():
+    """No view, selector or export puts a Person's identity in a context or a file by itself."""
+    root = Path(settings.BASE_DIR) / "abri"
+    offenders = []
+    for path in root.rglob("*.py"):
+        name = str(path.relative_to(root))
+        if "migrations" in path.parts or path.name == "demo.py" or name in READS_PERSONS_ON_PURPOSE:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for owner, attribute in PY_ACCESS.findall(line):
+                if owner not in NOT_A_PERSON_OWNERS:
+                    offenders.append(f"{name}:{number}: {owner}.{attribute}")
+    assert not offenders, offenders
