@@ -150,10 +150,6 @@ def persons_for_user(user: Any) -> models.QuerySet[Any]:
 
 IDENTITY_FIELDS = ("first_name", "last_name", "aliases", "birth_date", "nationality", "phone")
 
-# A request in these statuses has no current placement: whatever proposal or stay is left on it,
-# its shelter no longer reads the person's identity.
-ENDED_REQUEST_STATUSES = ("draft", "redirected", "declined", "closed")
-
 
 @dataclass(frozen=True)
 class Identity:
@@ -183,7 +179,7 @@ def identity_persons_for_user(user: Any) -> models.QuerySet[Any]:
     emergency move, the shelter sees the anonymised profile only. Observers: nobody.
     """
     from abri.placements.models import Proposal, ProposalStatus, Stay
-    from abri.referrals.models import Person, Request
+    from abri.referrals.models import Person, Request, Status
     from abri.support.models import SupportFollow
 
     role = role_of(user)
@@ -198,7 +194,10 @@ def identity_persons_for_user(user: Any) -> models.QuerySet[Any]:
         followed = SupportFollow.objects.filter(organisation_id=user.organisation_id, ended_on__isnull=True)
         return base.filter(pk__in=followed.values("person_id"))
     if role == SHELTER_STAFF:
-        live = ~models.Q(request__status__in=ENDED_REQUEST_STATUSES)
+        # A request closed, declined or redirected has no current placement, whatever proposal or
+        # stay was left on it: its shelter no longer reads the identity.
+        ended = (Status.DRAFT, Status.REDIRECTED, Status.DECLINED, Status.CLOSED)
+        live = ~models.Q(request__status__in=ended)
         agreed = Proposal.objects.filter(
             live,
             shelter__operator_id=user.organisation_id,

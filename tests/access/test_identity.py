@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from abri.access.policy import identity_persons_for_user, identity_visible
+from abri.audit.chain import verify_chain
 from abri.audit.models import AuditEvent
 from abri.placements import services as placements
 from abri.placements.models import ProposalStatus, Stay
@@ -302,6 +303,7 @@ def test_the_shelter_home_lists_residents_by_name_with_one_query_budget(network,
         staying(network, shelter)
     many, more_rows, more_events = count()
     assert more_rows == 5 and more_events == 5 and many == few
+    assert verify_chain().ok  # events appended together still chain one after the other
 
 
 def test_the_shelter_home_after_an_exit_shows_no_name(network, shelter):
