@@ -538,17 +538,20 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
     """Everything Abri holds about one person (GDPR subject access). Audited."""
     if role_of(actor) not in COORDINATION:
         raise DomainError(_("Only coordinators export a person's data."), code="forbidden")
+    from abri.access import policy
+
+    # The names, birth date and phone come through the accessor, which records their read.
+    identity = policy.identity_for(actor, person, request=http_request)
+
+    def value(field: str) -> Any:
+        source = identity if field in policy.IDENTITY_FIELDS else person
+        found = getattr(source, field, None)
+        return found.isoformat() if isinstance(found, datetime.date) else found
+
     data: dict[str, Any] = {
         "reference": person.reference,
         "pseudonym": person.pseudonym,
-        **{
-            f: (
-                getattr(person, f).isoformat()
-                if isinstance(getattr(person, f), datetime.date)
-                else getattr(person, f)
-            )
-            for f in IDENTITY_FIELDS
-        },
+        **{f: value(f) for f in IDENTITY_FIELDS},
         "gender": person.gender,
         "age": person.age,
         "languages": person.languages,
