@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.access.roles import COORDINATION, REFERRER, role_of
 from abri.accounts.models import OrganisationKind, Role, User
+from abri.audit.models import AuditNote
 from abri.audit.services import audit_record
 from abri.core import crypto, geography
 from abri.core.errors import DomainError
@@ -691,13 +692,9 @@ def person_erase(
         raise DomainError(_("A reason is required."), field="reason")
     with transaction.atomic():
         _erase_identity(person)
-        audit_record(
-            action="person.erase",
-            actor=actor,
-            target=person,
-            data={"reason": reason.strip()[:300]},
-            request=http_request,
-        )
+        event = audit_record(action="person.erase", actor=actor, target=person, request=http_request)
+        # Free text never enters the chained log: it is kept beside the event, encrypted.
+        AuditNote.objects.create(event=event, text=reason.strip()[:300])
 
 
 # --- Attachments ------------------------------------------------------------------------------
