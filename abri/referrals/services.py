@@ -633,9 +633,17 @@ def _erase_identity(person: Person) -> None:
     from abri.support.services import support_erase
 
     support_erase(person)
+    from abri.placements.erasure import placements_erase
+
     for request in person.requests.all():
-        request.situation = None
-        request.save(update_fields=["situation", "updated_at"])
+        request.situation = request.decision_reason = None
+        request.save(update_fields=["situation", "decision_reason", "updated_at"])
+        # Reasons are free text that may name the person; the timeline's statuses stay.
+        for event in request.events.all():
+            if event.reason:
+                event.reason = None
+                event.save(update_fields=["reason"])
+        placements_erase(request)
         # Towns can point at the person; départements stay for the anonymous statistics.
         request.danger_zones.exclude(commune="").delete()
         for message in request.messages.all():

@@ -98,7 +98,7 @@ def test_request_texts_are_sealed_and_shown_decrypted(network):
     assert html.count("CANARY-decision-papiers") == 2  # the reason banner and the timeline
 
 
-def test_placement_texts_are_sealed(network):
+def test_placement_texts_are_sealed_and_go_with_erasure(network):
     coordinator, staff = network.user("coordinator"), network.user("shelter_staff")
     own = make_shelter(network, network.org("shelter_operator"), 0, dedicated_places=3, max_children=2)
     other = make_shelter(network, network.org("shelter_operator", "other"), 3, max_children=2)
@@ -155,6 +155,19 @@ def test_placement_texts_are_sealed(network):
     withdrawn = RequestEvent.objects.get(request=req, kind="withdrawn_by_shelter")
     assert_sealed(RequestEvent, "reason", withdrawn.pk, "CANARY-closing-equipe")
     assert "CANARY" not in database_text()
+
+    # Erasure on request takes the free text with it: it may name the person.
+    referrals.person_erase(actor=coordinator, person=req.person, reason="Demande écrite")
+    for model, field, pk in (
+        (Proposal, "refusal_text", theirs.pk),
+        (Proposal, "closing_reason", mine.pk),
+        (Transfer, "escort", transfer.pk),
+        (Disclosure, "reason", disclosure.pk),
+        (Stay, "exit_note", stay.pk),
+        (RequestEvent, "reason", withdrawn.pk),
+        (Request, "decision_reason", req.pk),
+    ):
+        assert raw_column(model, field, pk) is None, (model, field)
 
 
 def test_unavailability_reason_is_sealed_and_shown(network):
