@@ -96,6 +96,9 @@ def test_request_texts_are_sealed_and_shown_decrypted(network):
     html = page(sign_in(Client(), coordinator), reverse("referrals:detail", args=[req.pk]))
     assert "CANARY-consent-Fatou" in html  # the consent block
     assert html.count("CANARY-decision-papiers") == 2  # the reason banner and the timeline
+    # The subject-access export gives the person their file, decrypted.
+    exported = str(referrals.person_export(actor=coordinator, person=req.person))
+    assert "CANARY-consent-Fatou" in exported and "CANARY-decision-papiers" in exported
 
 
 def test_placement_texts_are_sealed_and_go_with_erasure(network):
