@@ -2,6 +2,10 @@
 
 Each column is made plain and nullable, every row's text is sealed with its row id as associated
 data (``abri.core.encrypt_migration``), then the field becomes encrypted. Reversible.
+
+Order at merge: after every migration that writes these columns as plain text with
+``QuerySet.update()`` (the workflow branch's ``end_stale_holds`` sets ``closing_reason``): once
+encrypted, the field refuses such writes.
 """
 
 from django.db import migrations, models
