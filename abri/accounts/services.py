@@ -26,6 +26,7 @@ from abri.accounts.models import (
     UserSession,
     recovery_code_hash,
 )
+from abri.audit.models import AuditNote
 from abri.audit.services import audit_record
 from abri.core.errors import DomainError
 
@@ -358,13 +359,9 @@ def second_factor_reset(
         RecoveryCodeDevice.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()
         sessions_end_for_user(user=user)
-        audit_record(
-            action="mfa.reset",
-            actor=actor,
-            target=user,
-            data={"identity_check": identity_check.strip()[:500]},
-            request=request,
-        )
+        event = audit_record(action="mfa.reset", actor=actor, target=user, request=request)
+        # Free text never enters the chained log: it is kept beside the event, encrypted.
+        AuditNote.objects.create(event=event, text=identity_check.strip()[:500])
         # A reset obtained by impersonating the person must not go unnoticed by them.
         _tell_factor_changed(user)
 

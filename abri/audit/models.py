@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from abri.core.fields import EncryptedTextField
+from abri.core.models import BaseModel
 
 
 class AuditEvent(models.Model):
@@ -58,3 +62,18 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head at #{self.last_event_id}"
+
+
+class AuditNote(BaseModel):
+    """The free text that explains an audited action (why a file was erased, how an identity was
+    checked), encrypted and kept beside its event.
+
+    The chained event is forever and in clear, so its ``data`` holds codes and ids only; a text
+    typed by a person may name someone, and must stay erasable and unreadable at rest.
+    """
+
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="note")
+    text = EncryptedTextField(_("note"))
+
+    def __str__(self) -> str:
+        return f"note on #{self.event_id}"

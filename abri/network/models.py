@@ -72,7 +72,7 @@ class Unavailability(BaseModel):
 
     shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="unavailabilities")
     places = models.PositiveSmallIntegerField(_("places"))
-    reason = models.CharField(_("reason"), max_length=200)
+    reason = EncryptedTextField(_("reason"))
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -55,11 +55,11 @@ class Proposal(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     refusal_reason = models.CharField(max_length=16, choices=RefusalReason.choices, blank=True)
-    refusal_text = models.TextField(blank=True)
+    refusal_text = EncryptedTextField()
     # Interview (pre-admission video call), then confirmation or withdrawal.
     interview_at = models.DateTimeField(null=True, blank=True)
     interview_link = EncryptedTextField()
-    closing_reason = models.TextField(blank=True)
+    closing_reason = EncryptedTextField()
 
     class Meta:
         ordering = ["-created_at"]
@@ -95,7 +95,7 @@ class Transfer(BaseModel):
     arrival_place = EncryptedTextField(_("arrival station or place"))
     arrival_time = models.TimeField(_("arrival time"))
     meeting_point = EncryptedTextField(_("meeting point on arrival"))
-    escort = models.CharField(_("escort"), max_length=150, blank=True)
+    escort = EncryptedTextField(_("escort"))
     grant_amount = models.DecimalField(_("grant (euros)"), max_digits=7, decimal_places=2, default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -124,7 +124,7 @@ class Stay(BaseModel):
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     exit_outcome = models.CharField(max_length=16, choices=ExitOutcome.choices, blank=True)
-    exit_note = models.TextField(blank=True)
+    exit_note = EncryptedTextField()
 
     class Meta:
         ordering = ["-started_on"]
@@ -153,7 +153,7 @@ class Disclosure(BaseModel):
 
     request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="disclosures")
     shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
+    reason = EncryptedTextField()
     disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.accounts.models import Organisation
 from abri.core.fields import EncryptedBytesField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
-from abri.core.models import BaseModel
+from abri.core.models import BaseModel, SealedAfterInsert
 from abri.core.vocabulary import Gender
 
 
@@ -199,7 +199,7 @@ class Request(BaseModel):
     draft_step = models.PositiveSmallIntegerField(default=1)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(_("reason"), blank=True)
+    decision_reason = EncryptedTextField(_("reason"))
     linked_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Shelters never to propose again (the previous placement after an incident).
     avoid_shelters = models.JSONField(default=list, blank=True)
@@ -239,7 +239,7 @@ class Consent(BaseModel):
     """The person's informed consent: nothing is submitted without it."""
 
     request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="consent")
-    obtained_by = models.CharField(_("obtained by"), max_length=150)
+    obtained_by = EncryptedTextField(_("obtained by"))
     obtained_at = models.DateTimeField(_("obtained on"))
     language = models.CharField(_("in which language"), max_length=8)
     interpreter_used = models.BooleanField(_("with an interpreter"), default=False)
@@ -248,7 +248,7 @@ class Consent(BaseModel):
         return f"consent {self.obtained_at:%Y-%m-%d}"
 
 
-class RequestEvent(models.Model):
+class RequestEvent(SealedAfterInsert):
     """The request's timeline: every transition and notable action, who, when and why."""
 
     id = models.BigAutoField(primary_key=True)
@@ -261,7 +261,7 @@ class RequestEvent(models.Model):
     kind = models.CharField(max_length=32)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
-    reason = models.TextField(blank=True)
+    reason = EncryptedTextField()
 
     class Meta:
         ordering = ["at", "id"]

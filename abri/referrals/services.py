@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.access.roles import COORDINATION, REFERRER, role_of
 from abri.accounts.models import OrganisationKind, Role, User
+from abri.audit.models import AuditNote
 from abri.audit.services import audit_record
 from abri.core import crypto, geography
 from abri.core.errors import DomainError
@@ -637,9 +638,17 @@ def _erase_identity(person: Person) -> None:
     from abri.support.services import support_erase
 
     support_erase(person)
+    from abri.placements.erasure import placements_erase
+
     for request in person.requests.all():
-        request.situation = None
-        request.save(update_fields=["situation", "updated_at"])
+        request.situation = request.decision_reason = None
+        request.save(update_fields=["situation", "decision_reason", "updated_at"])
+        # Reasons are free text that may name the person; the timeline's statuses stay.
+        for event in request.events.all():
+            if event.reason:
+                event.reason = None
+                event.save(update_fields=["reason"])
+        placements_erase(request)
         # Towns can point at the person; départements stay for the anonymous statistics.
         request.danger_zones.exclude(commune="").delete()
         for message in request.messages.all():
@@ -760,13 +769,9 @@ def person_erase(
         raise DomainError(_("A reason is required."), field="reason")
     with transaction.atomic():
         _erase_identity(person)
-        audit_record(
-            action="person.erase",
-            actor=actor,
-            target=person,
-            data={"reason": reason.strip()[:300]},
-            request=http_request,
-        )
+        event = audit_record(action="person.erase", actor=actor, target=person, request=http_request)
+        # Free text never enters the chained log: it is kept beside the event, encrypted.
+        AuditNote.objects.create(event=event, text=reason.strip()[:300])
 
 
 # --- Attachments ------------------------------------------------------------------------------

@@ -6,8 +6,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from abri.core.fields import EncryptedTextField
+from abri.core.models import SealedAfterInsert
 
-class WeightSet(models.Model):
+
+class WeightSet(SealedAfterInsert):
     """One version of the cost weights. Never edited: a change is a new version."""
 
     version = models.PositiveIntegerField(unique=True)
@@ -29,7 +32,7 @@ class WeightSet(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    note = models.CharField(_("why this change"), max_length=200, blank=True)
+    note = EncryptedTextField(_("why this change"))
 
     class Meta:
         ordering = ["-version"]

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from abri.accounts.models import Organisation
+from abri.core.fields import EncryptedTextField
 from abri.core.models import BaseModel
 from abri.network.models import Shelter
 
@@ -44,7 +45,7 @@ class TrainingSession(BaseModel):
         Organisation, on_delete=models.PROTECT, related_name="training_sessions", verbose_name=_("trainer")
     )
     audience = models.CharField(_("audience"), max_length=32, choices=Audience.choices)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = EncryptedTextField(_("notes"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

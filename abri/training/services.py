@@ -103,7 +103,8 @@ def validate_session_fields(data: dict[str, Any], *, today: datetime.date | None
         raise DomainError(_("Say where the session takes place, or tick “online”."), field="place")
     if len(str(clean["place"])) > 200:
         raise DomainError(_("The place is too long (200 characters at most)."), field="place")
-    clean["notes"] = str(clean["notes"] or "").strip()
+    # None when empty, as the encrypted field reads it back: an edit then sees no change.
+    clean["notes"] = str(clean["notes"] or "").strip() or None
     return clean
 
 
