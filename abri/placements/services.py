@@ -461,8 +461,10 @@ def incident_report(
             capacity.give_back_places(shelter_id=locked.shelter_id, places=locked.places)
         request = locked.request
         shelter = locked.shelter
+        # The engine avoids the area; only coordinators may read where it is (policy.danger_zone_label).
         DangerZone.objects.create(
             request=request,
+            source=DangerZone.Source.PLACEMENT,
             departement=shelter.departement,
             commune=shelter.commune,
             latitude=shelter.latitude,

@@ -241,7 +241,9 @@ def request_save_situation(*, actor: User, request: Request, data: dict[str, Any
     person.exploiter_relation = _choice(data, "exploiter_relation", ExploiterRelation)
     person.housed_by_exploiter = _choice(data, "housed_by_exploiter", YesNoUnknown)
     with transaction.atomic():
-        request.danger_zones.all().delete()
+        # Only the zones the field worker gave: a zone from a former placement or set by the
+        # coordinators is not theirs to change (nor to read: policy.danger_zone_label).
+        request.danger_zones.filter(source=DangerZone.Source.REFERRER).delete()
         zones = [DangerZone(request=request, departement=code) for code in departements]
         zones += [
             DangerZone(
@@ -576,8 +578,15 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
                 "urgency": request.urgency,
                 "situation": request.situation,
                 "submitted_at": request.submitted_at.isoformat() if request.submitted_at else None,
+                # The person's own file: she knows where she lived, so a zone around a former
+                # placement keeps its town here (coordinators produce this export, step-up).
                 "danger_zones": [
-                    {"departement": z.departement, "town": z.commune, "radius_km": z.radius_km}
+                    {
+                        "departement": z.departement,
+                        "town": z.commune,
+                        "radius_km": z.radius_km,
+                        "source": z.source,
+                    }
                     for z in request.danger_zones.all()
                 ],
                 "consent": {

@@ -13,11 +13,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from abri.access.policy import attachments_for_user, get_for_user, persons_for_user, requests_for_user
+from abri.access.policy import (
+    attachments_for_user,
+    danger_zone_label,
+    danger_zones_for_user,
+    get_for_user,
+    persons_for_user,
+    requests_for_user,
+)
 from abri.access.roles import COORDINATION, role_of
 from abri.accounts.stepup import require_step_up
 from abri.audit.services import audit_read
-from abri.core import geography
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error, form_errors_text
 from abri.core.types import AuthedRequest
@@ -35,7 +41,7 @@ from abri.referrals.forms import (
     SituationForm,
     WorklistFilterForm,
 )
-from abri.referrals.models import DuplicateCandidate, Request, Status
+from abri.referrals.models import DangerZone, DuplicateCandidate, Request, Status
 from abri.referrals.selectors import worklist
 from abri.referrals.workflow import OPEN_STATUSES, REFERRER_WORD, allowed_transitions
 from abri.support.selectors import support_summary
@@ -93,7 +99,8 @@ def _initial(req: Request, step: int) -> Any:
     if step == 2:
         return [{"relation": m.relation, "gender": m.gender, "age": m.age} for m in person.household.all()]
     if step == 3:
-        zones = list(req.danger_zones.all())
+        # The form edits only what the field worker gave; other zones are listed, not editable.
+        zones = list(req.danger_zones.filter(source=DangerZone.Source.REFERRER))
         return {
             "urgency": req.urgency,
             "situation": req.situation,
@@ -187,6 +194,12 @@ def step_view(request: AuthedRequest, pk: str, step: int) -> HttpResponse:
             "title": STEP_TITLES[step],
             "steps": STEP_TITLES,
             "is_formset": step == 2,
+            "kept_zones": [
+                danger_zone_label(request.user, z)
+                for z in req.danger_zones.exclude(source=DangerZone.Source.REFERRER)
+            ]
+            if step == 3
+            else [],
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -216,7 +229,7 @@ def _review(request: AuthedRequest, req: Request) -> HttpResponse:
             "steps": STEP_TITLES,
             "title": STEP_TITLES[6],
             "error": error,
-            **_profile_context(req),
+            **_profile_context(req, request.user),
         },
         status=400 if error else 200,
     )
@@ -225,12 +238,13 @@ def _review(request: AuthedRequest, req: Request) -> HttpResponse:
 # --- Both sides -----------------------------------------------------------------------------
 
 
-def _profile_context(req: Request) -> dict[str, Any]:
+def _profile_context(req: Request, user: Any) -> dict[str, Any]:
     person = req.person
     return {
         "person": person,
         "household": list(person.household.all()),
-        "zones": list(req.danger_zones.all()),
+        # Labels, not zones: a zone from a former shelter reads as such outside coordination.
+        "zones": danger_zones_for_user(user, req),
         "languages": [language_label(c) for c in person.languages],
         "forms": [
             ExploitationForm(c).label for c in person.exploitation_forms if c in ExploitationForm.values
@@ -260,11 +274,10 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
     role = role_of(request.user)
     if role not in COORDINATION and req.status == Status.DRAFT:
         return redirect("referrals:step", pk=req.pk, step=req.draft_step if req.draft_step <= 6 else 6)
-    context = _profile_context(req)
+    context = _profile_context(req, request.user)
     audit_read(
         actor=request.user, target=req.person, fields=["identity", "situation", "exploiters"], request=request
     )
-    zones = context["zones"]
     context.update(
         {
             "req": req,
@@ -285,8 +298,6 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
             **_placement_context(req, role),
             # Referrers read where the support stands, never its details (SECURITY.md).
             "support": support_summary(req.person) if req.status != Status.DRAFT else None,
-            "zone_departements": sorted({z.departement for z in zones}),
-            "zone_regions": sorted({geography.region_of(z.departement).name for z in zones if z.departement}),
         }
     )
     return render(request, "referrals/detail.html", context)
