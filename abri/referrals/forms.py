@@ -218,3 +218,36 @@ class AttachmentForm(forms.Form):
             self.fields["kind"].choices = [  # type: ignore[attr-defined]
                 c for c in Attachment.Kind.choices if c[0] != Attachment.Kind.TICKET
             ]
+
+
+class ZonesForm(forms.Form):
+    """The coordinators' change of a request's danger zones (``services.request_zones_change``)."""
+
+    remove = forms.MultipleChoiceField(
+        label=_("Zones to remove"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    departements = forms.MultipleChoiceField(
+        label=_("Départements to add"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    towns = forms.CharField(
+        label=_("Towns to add"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "One per line, as “Town (département)”. The field worker reads only that the coordinators "
+            "set an area, never which."
+        ),
+    )
+    radius_km = forms.IntegerField(label=_("Around each town (km)"), min_value=0, max_value=300, initial=30)
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Read by the coordinators only; never shown to the field worker."),
+    )
+
+    def __init__(self, *args: Any, zones: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].choices = zones  # type: ignore[attr-defined]
+        self.fields["departements"].choices = departement_choices()  # type: ignore[attr-defined]

@@ -40,6 +40,7 @@ from abri.referrals.forms import (
     ReasonForm,
     SituationForm,
     WorklistFilterForm,
+    ZonesForm,
 )
 from abri.referrals.models import DangerZone, DuplicateCandidate, Request, Status
 from abri.referrals.selectors import worklist
@@ -288,6 +289,7 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
             "thread": req.messages.select_related("author"),
             "message_form": MessageForm(),
             "reason_form": ReasonForm(),
+            "zones_form": _zones_form(request, req) if role in COORDINATION else None,
             "attachment_form": AttachmentForm(referrer=role not in COORDINATION),
             "attachments": attachments_for_user(request.user).filter(request=req),
             "duplicates": DuplicateCandidate.objects.filter(
@@ -321,6 +323,38 @@ def transition_view(request: AuthedRequest, pk: str) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Done."))
+    return redirect("referrals:detail", pk=req.pk)
+
+
+def _zones_form(request: AuthedRequest, req: Request, data: Any = None) -> ZonesForm:
+    zones = [(str(z.pk), danger_zone_label(request.user, z)) for z in req.danger_zones.all()]
+    return ZonesForm(data, zones=zones, initial={"radius_km": 30})
+
+
+@require_POST
+def zones_view(request: AuthedRequest, pk: str) -> HttpResponse:
+    """A coordinator changes the danger zones (the engine and the proposals hold them)."""
+    req = _get_request(request, pk)
+    form = _zones_form(request, req, request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return redirect("referrals:detail", pk=req.pk)
+    data = form.cleaned_data
+    try:
+        services.request_zones_change(
+            actor=request.user,
+            request=req,
+            reason=data["reason"],
+            remove=data["remove"],
+            departements=data["departements"],
+            towns=data["towns"],
+            radius_km=data["radius_km"],
+            http_request=request,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The danger zones are changed."))
     return redirect("referrals:detail", pk=req.pk)
 
 
