@@ -43,7 +43,7 @@ from abri.referrals.forms import (
     ZonesForm,
 )
 from abri.referrals.models import DangerZone, DuplicateCandidate, Request, Status
-from abri.referrals.selectors import worklist
+from abri.referrals.selectors import decision_reason, timeline, worklist
 from abri.referrals.workflow import OPEN_STATUSES, REFERRER_WORD, allowed_transitions
 from abri.support.selectors import support_summary
 
@@ -266,7 +266,20 @@ def _placement_context(req: Request, role: str | None) -> dict[str, Any]:
         )
         return {"proposals": proposals, "stays": list(req.stays.select_related("shelter"))}
     transfer = Transfer.objects.filter(proposal__request=req, proposal__status__in=HOLDING).first()
-    return {"departure": transfer, "disclosed": disclosed_shelter(req)}
+    # The departure side only, and no free text but the place written for them: the escort's
+    # name is the coordinators' and the shelter's (it can tell where the person goes).
+    departure = (
+        {
+            "travel_date": transfer.travel_date,
+            "departure_time": transfer.departure_time,
+            "departure_place": transfer.departure_place,
+            "travel_mode": transfer.get_travel_mode_display(),
+            "escorted": bool(transfer.escort),
+        }
+        if transfer
+        else None
+    )
+    return {"departure": departure, "disclosed": disclosed_shelter(req)}
 
 
 def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
@@ -285,7 +298,9 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
             "is_coordinator": role in COORDINATION,
             "word": REFERRER_WORD[Status(req.status)],
             "transitions": allowed_transitions(status=req.status, role=role),
-            "events": req.events.select_related("actor"),
+            # Reasons through the selector: free text reaches the referrer only if written for them.
+            "events": timeline(request.user, req),
+            "decision_reason": decision_reason(request.user, req),
             "thread": req.messages.select_related("author"),
             "message_form": MessageForm(),
             "reason_form": ReasonForm(),
