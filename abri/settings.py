@@ -76,6 +76,13 @@ if PRODUCTION and not (ENCRYPTION_KEYS or ENCRYPTION_KEY_FILE):
     raise ImproperlyConfigured("ABRI_ENCRYPTION_KEYS or ABRI_ENCRYPTION_KEY_FILE must be set in production")
 # Outside production a key file is created on first use under var/ (never committed).
 DEV_KEY_FILE = VAR_DIR / ("test-encryption-keys.json" if ENVIRONMENT == "test" else "encryption-keys.json")
+# The audit chain's keys (HMAC of each event, Ed25519 of checkpoints): separate from the encryption
+# keys, so that neither the database nor the field keys let anyone re-chain the log. abri.audit.keys
+AUDIT_KEYS = env("ABRI_AUDIT_KEYS")
+AUDIT_KEY_FILE = env("ABRI_AUDIT_KEY_FILE")
+if PRODUCTION and not (AUDIT_KEYS or AUDIT_KEY_FILE):
+    raise ImproperlyConfigured("ABRI_AUDIT_KEYS or ABRI_AUDIT_KEY_FILE must be set in production")
+DEV_AUDIT_KEY_FILE = VAR_DIR / ("test-audit-keys.json" if ENVIRONMENT == "test" else "audit-keys.json")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -194,6 +201,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "abri.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Axes counts and records a keyed hash of the typed username, never the text (a password typed in
+# the username box must not stay in a log); its POST copy masks both boxes; successful sign-ins
+# are in the audit log already, so axes keeps no access log of its own.
+AXES_USERNAME_CALLABLE = "abri.accounts.lockout.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 OTP_TOTP_ISSUER = "Abri"
 OTP_WEBAUTHN_RP_ID = env("ABRI_WEBAUTHN_RP_ID", "localhost") or "localhost"

@@ -11,7 +11,7 @@ one): the script migrates it, fills it (bulk inserts, COPY for the audit log), t
 - the annual survey export, CSV and XLSX, through HTTP, every byte consumed;
 - the peak Python memory (tracemalloc) of the CSV stream for 10,000 and for 100,000 rows.
 
-Synthetic audit events are written with a valid hash chain (the same hash function as
+Synthetic audit events are written with a valid keyed chain (the same HMAC and audit key as
 ``abri.audit``), by COPY, in id order, and the chain head is set at the end: ``audit_verify``
 still passes. Nothing here is personal data; names are left empty, health needs are encrypted
 like real ones so that the export pays for their decryption.
@@ -48,7 +48,8 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from abri.accounts.models import Organisation, User  # noqa: E402
-from abri.audit.chain import GENESIS, event_hash  # noqa: E402
+from abri.audit.chain import GENESIS, keyed_hash  # noqa: E402
+from abri.audit.keys import audit_keys  # noqa: E402
 from abri.audit.models import AuditHead  # noqa: E402
 from abri.core import geography  # noqa: E402
 from abri.network.models import AvailabilityChange, Shelter  # noqa: E402
@@ -274,6 +275,7 @@ def build(n_requests: int, n_audit: int, seed: int = 2026) -> dict[str, Any]:
 def _audit_events(count: int, now: datetime.datetime) -> None:
     """Synthetic events with a valid chain, written by COPY (the triggers refuse only UPDATE/DELETE)."""
     prev = GENESIS
+    version = audit_keys().current_version
     actions = ["request.step", "read.sensitive", "proposal.create", "stay.start", "access.refused"]
     start = now - datetime.timedelta(days=5 * 365)
     step = (now - start) / max(1, count)
@@ -281,7 +283,7 @@ def _audit_events(count: int, now: datetime.datetime) -> None:
         cursor = django_cursor.cursor  # psycopg 3
         columns = (
             "id, created_at, actor_id, actor_label, organisation_id, action, object_type, object_id, "
-            "ip_address, data, prev_hash, hash"
+            "ip_address, data, prev_hash, hash, key_version"
         )
         with cursor.copy(f"COPY audit_auditevent ({columns}) FROM STDIN") as copy:
             for i in range(1, count + 1):
@@ -298,7 +300,7 @@ def _audit_events(count: int, now: datetime.datetime) -> None:
                     "ip_address": None,
                     "data": {},
                 }
-                digest = event_hash(prev, fields)
+                digest = keyed_hash(prev, fields, version)
                 copy.write_row(
                     (
                         i,
@@ -313,6 +315,7 @@ def _audit_events(count: int, now: datetime.datetime) -> None:
                         json.dumps({}),
                         prev,
                         digest,
+                        version,
                     )
                 )
                 prev = digest
@@ -323,12 +326,13 @@ def _audit_events(count: int, now: datetime.datetime) -> None:
 
 
 def signed_in_client() -> Client:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+    from abri.accounts.models import EncryptedTOTPDevice
     from tests.conftest import TOTP_KEY, sign_in
 
     user = User.objects.get(username="bench-coordinator")
-    TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True, "key": TOTP_KEY})
+    EncryptedTOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True, "key": TOTP_KEY}
+    )
     return sign_in(Client(), user)
 
 

@@ -11,10 +11,9 @@ import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from abri.accounts.middleware import SESSION_STARTED_KEY
-from abri.accounts.models import Organisation, OrganisationKind, Role, User
+from abri.accounts.models import EncryptedTOTPDevice, Organisation, OrganisationKind, Role, User
 from abri.accounts.stepup import VERIFIED_AT_KEY
 
 PASSWORD = "correct horse battery staple"
@@ -31,7 +30,7 @@ KIND_OF_ROLE = {
 
 
 def totp_now(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    device = EncryptedTOTPDevice.objects.get(user=user, confirmed=True)
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
 
 
@@ -61,7 +60,7 @@ def make_user(username: str, organisation: Organisation, role: str, *, with_totp
     user.set_password(PASSWORD)
     user.save()
     if with_totp:
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True, key=TOTP_KEY)
+        EncryptedTOTPDevice.objects.create(user=user, name="test", confirmed=True, key=TOTP_KEY)
     return user
 
 
@@ -86,7 +85,7 @@ def sign_in(client: Client, user: User) -> Client:
     """A session as after password + second factor, with a fresh step-up."""
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     session = client.session
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    device = EncryptedTOTPDevice.objects.get(user=user, confirmed=True)
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[SESSION_STARTED_KEY] = time.time()
     session[VERIFIED_AT_KEY] = time.time()

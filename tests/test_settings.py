@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "abri.example.org",
     "ABRI_ENCRYPTION_KEYS": f"1:{KEY}",
     "ABRI_BLIND_INDEX_KEY": KEY,
+    "ABRI_AUDIT_KEYS": f"1:{KEY}",
     "ABRI_WEBAUTHN_RP_ID": "abri.example.org",
     "ABRI_WEBAUTHN_ORIGINS": "https://abri.example.org",
     "ABRI_SQLITE_PATH": "/tmp/abri-deploy-check.sqlite3",
@@ -39,7 +40,9 @@ def test_check_deploy_is_clean_in_production():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "ABRI_ENCRYPTION_KEYS"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "ABRI_ENCRYPTION_KEYS", "ABRI_AUDIT_KEYS"]
+)
 def test_production_refuses_to_start_without_a_secret(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = manage("check", env=env)

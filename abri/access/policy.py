@@ -6,6 +6,8 @@ answers 404, never 403: a 403 would confirm that the object exists.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -139,6 +141,134 @@ def persons_for_user(user: Any) -> models.QuerySet[Any]:
     from abri.referrals.models import Person
 
     return Person.objects.filter(requests__in=requests_for_user(user)).distinct()
+
+
+# --- A person's identity ----------------------------------------------------------------------
+#
+# Names, other names, birth date, nationality and phone reach a page only through
+# ``identity_for``/``identities_for``: they check ``identity_persons_for_user`` (the one rule) and
+# record the read. Templates never read these attributes on a Person (a test scans them).
+
+IDENTITY_FIELDS = ("first_name", "last_name", "aliases", "birth_date", "nationality", "phone")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What identifies a person, as a page shows it. Made only by ``identities_for``, which
+    checked that the reader may see it and recorded the read."""
+
+    person_id: Any
+    first_name: str
+    last_name: str
+    aliases: str
+    birth_date: datetime.date | None
+    nationality: str
+    phone: str
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+def identity_persons_for_user(user: Any) -> models.QuerySet[Any]:
+    """The persons whose identity the user may read now (SECURITY.md, "person's identity").
+
+    Coordinators: everyone not erased. Referrers: the persons of their organisation's requests.
+    Support partners: the people they follow now. Shelter staff: only while the placement is
+    current at one of their shelters: a proposal agreed or confirmed, or a stay not ended, on a
+    request still open. After a refusal, an expiry, a withdrawal, a missed arrival, an exit or an
+    emergency move, the shelter sees the anonymised profile only. Observers: nobody.
+    """
+    from abri.placements.models import Proposal, ProposalStatus, Stay
+    from abri.referrals.models import Person, Request, Status
+    from abri.support.models import SupportFollow
+
+    role = role_of(user)
+    base = Person.objects.filter(erased_at__isnull=True)
+    if role in COORDINATION:
+        return base
+    if role == REFERRER:
+        return base.filter(
+            pk__in=Request.objects.filter(referrer_id=user.organisation_id).values("person_id")
+        )
+    if role == PARTNER:
+        followed = SupportFollow.objects.filter(organisation_id=user.organisation_id, ended_on__isnull=True)
+        return base.filter(pk__in=followed.values("person_id"))
+    if role == SHELTER_STAFF:
+        # A request closed, declined or redirected has no current placement, whatever proposal or
+        # stay was left on it: its shelter no longer reads the identity.
+        ended = (Status.DRAFT, Status.REDIRECTED, Status.DECLINED, Status.CLOSED)
+        live = ~models.Q(request__status__in=ended)
+        agreed = Proposal.objects.filter(
+            live,
+            shelter__operator_id=user.organisation_id,
+            status__in=[ProposalStatus.AGREED, ProposalStatus.CONFIRMED],
+        )
+        staying = Stay.objects.filter(live, shelter__operator_id=user.organisation_id, ended_on__isnull=True)
+        return base.filter(
+            models.Q(pk__in=agreed.values("request__person_id"))
+            | models.Q(pk__in=staying.values("request__person_id"))
+        )
+    return base.none()
+
+
+def identity_visible(user: Any, person: Any) -> bool:
+    """May the user read this person's identity now? (No read is recorded: see ``identity_for``.)"""
+    if role_of(user) in COORDINATION:
+        return person.erased_at is None
+    return identity_persons_for_user(user).filter(pk=person.pk).exists()
+
+
+# The persons whose identity was already recorded as read during this response.
+_READS_ATTRIBUTE = "_abri_identity_reads"
+
+
+def identities_for(
+    user: Any, persons: Any, *, request: HttpRequest | None, also: tuple[str, ...] = ()
+) -> dict[Any, Identity]:
+    """The identities of those persons the user may read, by person key; one ``read.sensitive``
+    event per person shown, once per response, whatever the number of persons (two queries for
+    the rule and three for the events). ``also`` names other sensitive fields the page shows with
+    the identity, recorded in the same event."""
+    from abri.audit.services import audit_read_many
+
+    unique = list({p.pk: p for p in persons}.values())
+    if not unique:
+        return {}
+    if role_of(user) in COORDINATION:
+        visible = {p.pk for p in unique if p.erased_at is None}
+    else:
+        keys = [p.pk for p in unique]
+        visible = set(identity_persons_for_user(user).filter(pk__in=keys).values_list("pk", flat=True))
+    shown = [p for p in unique if p.pk in visible]
+    already: set[Any] = getattr(request, _READS_ATTRIBUTE, set()) if request is not None else set()
+    audit_read_many(
+        actor=user,
+        targets=[p for p in shown if p.pk not in already],
+        fields=["identity", *also],
+        request=request,
+    )
+    if request is not None:
+        setattr(request, _READS_ATTRIBUTE, already | {p.pk for p in shown})
+    return {
+        p.pk: Identity(
+            person_id=p.pk,
+            first_name=p.first_name or "",
+            last_name=p.last_name or "",
+            aliases=p.aliases or "",
+            birth_date=p.birth_date,
+            nationality=p.nationality or "",
+            phone=p.phone or "",
+        )
+        for p in shown
+    }
+
+
+def identity_for(
+    user: Any, person: Any, *, request: HttpRequest | None, also: tuple[str, ...] = ()
+) -> Identity | None:
+    """The person's identity if the user may read it now (the read is recorded), else None."""
+    return identities_for(user, [person], request=request, also=also).get(person.pk)
 
 
 def attachments_for_user(user: Any) -> models.QuerySet[Any]:

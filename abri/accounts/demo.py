@@ -16,10 +16,17 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from abri.accounts.models import Organisation, OrganisationKind, Role, User
+from abri.accounts.models import (
+    EncryptedTOTPDevice,
+    Organisation,
+    OrganisationKind,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    Role,
+    User,
+    recovery_code_hash,
+)
 from abri.audit.services import audit_record
 from abri.core import geography
 
@@ -98,7 +105,7 @@ def demo_totp_key(username: str, seed: int = DEFAULT_SEED) -> str:
 def current_code(username: str) -> str:
     """The TOTP code a demo user's phone would show now."""
     ensure_demo_allowed()
-    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    device = EncryptedTOTPDevice.objects.get(user__username=username, confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
 
@@ -142,14 +149,17 @@ def _user(
     # on purpose).
     user.password = password_hash
     user.save()
-    TOTPDevice.objects.create(
+    EncryptedTOTPDevice.objects.create(
         user=user, name="Demo authenticator", confirmed=True, key=demo_totp_key(username, seed)
     )
-    static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = RecoveryCodeDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
     rng = random.Random(f"{seed}:{username}")  # noqa: S311 (demo data, not secrets)
-    StaticToken.objects.bulk_create(
+    RecoveryCode.objects.bulk_create(
         [
-            StaticToken(device=static, token=f"{rng.getrandbits(24):06x}-{rng.getrandbits(24):06x}")
+            RecoveryCode(
+                device=codes,
+                code_hash=recovery_code_hash(f"{rng.getrandbits(24):06x}-{rng.getrandbits(24):06x}"),
+            )
             for _ in range(10)
         ]
     )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from abri.core import crypto
+from abri.core.fields import EncryptedTextField
 from abri.core.models import BaseModel
 
 
@@ -75,7 +81,7 @@ class Organisation(BaseModel):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp devices are untyped
     """A staff member of one organisation, acting in one role (their membership)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -144,3 +150,103 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id}"
+
+
+# --- Second factors ------------------------------------------------------------------------------
+# django-otp's own TOTP and static devices keep their secrets in clear text. These two keep them
+# out of a database dump: the TOTP secret is encrypted like every other personal value, and a
+# recovery code is kept only as a keyed hash. django-otp finds them like any other device.
+
+
+def _new_totp_key() -> str:
+    from django_otp.util import random_hex
+
+    return random_hex(20)
+
+
+class _DeviceSecretField(EncryptedTextField):
+    """An encrypted secret bound to its device's ``secret_id`` and user.
+
+    django-otp names devices by an integer id (``persistent_id``), unknown before the INSERT, so
+    the ciphertext is bound to a random id of its own instead, and to the user: copied to another
+    row or given to another user, it no longer decrypts.
+    """
+
+    def _aad(self, instance: models.Model) -> bytes:
+        secret_id, user_id = getattr(instance, "secret_id", None), getattr(instance, "user_id", None)
+        if secret_id is None or user_id is None:
+            raise ValueError(f"{type(instance).__name__} needs its secret_id and user before encrypting")
+        return crypto.associated_data(instance._meta.db_table, str(self.column), f"{secret_id}/{user_id}")
+
+
+class EncryptedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP) whose secret is encrypted at rest.
+
+    The verification, drift and replay rules and the throttling are django-otp's own code, taken
+    from its ``TOTPDevice``: only where the secret lives differs.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="totp_devices")
+    secret_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = _DeviceSecretField(default=_new_totp_key)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    bin_key = TOTPDevice.bin_key
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+    class Meta(Device.Meta):
+        verbose_name = "TOTP device"
+
+
+RECOVERY_CODE_PURPOSE = "recovery-code"
+
+
+def recovery_code_hash(code: str) -> str:
+    """A keyed hash of a recovery code, however it is typed (capitals, spaces, with or without dash).
+
+    A code has 48 random bits: with the key kept outside the database, a dump cannot be searched
+    for them, and a hash needs no slow password hasher to be safe.
+    """
+    from abri.core.crypto import blind_index
+
+    return blind_index("".join(c for c in code.lower() if c.isalnum()), purpose=RECOVERY_CODE_PURPOSE)
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """The user's one-time recovery codes, kept only as keyed hashes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_code_devices")
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1))
+
+    def verify_token(self, token: Any) -> bool:
+        # django-otp's StaticDevice.verify_token, matching on the hash of what was typed.
+        verify_allowed, _reason = self.verify_is_allowed()
+        if not verify_allowed:
+            return False
+        match = self.codes.filter(code_hash=recovery_code_hash(str(token))).first()
+        if match is None:
+            self.throttle_increment()
+            return False
+        match.delete()  # one use only
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of device {self.device_id}"

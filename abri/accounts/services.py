@@ -14,10 +14,18 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from abri.accounts.models import ROLES_BY_KIND, Invitation, Organisation, User, UserSession
+from abri.accounts.models import (
+    ROLES_BY_KIND,
+    EncryptedTOTPDevice,
+    Invitation,
+    Organisation,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    User,
+    UserSession,
+    recovery_code_hash,
+)
 from abri.audit.services import audit_record
 from abri.core.errors import DomainError
 
@@ -221,18 +229,53 @@ def session_register(*, user: User, session_key: str) -> None:
 
 
 # --- Second factors --------------------------------------------------------------------------
+# Every change of a factor is recorded and told to the person by e-mail, so that somebody who got
+# hold of a session and swapped a factor is noticed. The views demand a fresh second factor first
+# (step-up), except for the very first factor after an invitation.
 
 
-def totp_device_start(*, user: User) -> TOTPDevice:
+def _tell_factor_changed(user: User) -> None:
+    """E-mail the person that a factor changed: no secret, no detail, just who to call."""
+    if not user.email:
+        return
+    from django.utils import translation
+
+    from abri.core.mail import queue_mail
+
+    with translation.override(user.preferred_language or "fr"):
+        queue_mail(
+            to=[user.email],
+            subject=str(_("A second factor of your Abri account was changed")),
+            body=str(
+                _(
+                    "A second factor was changed on your Abri account (authenticator app, passkey or "
+                    "recovery codes).\n\nIf it was you, there is nothing to do. If it was not you, "
+                    "call your administrator at once."
+                )
+            ),
+        )
+
+
+def _factor_changed(
+    *, user: User, action: str, request: HttpRequest | None, data: dict[str, Any] | None = None
+) -> None:
+    audit_record(action=action, actor=user, target=user, data=data, request=request)
+    _tell_factor_changed(user)
+
+
+def totp_device_start(*, user: User) -> EncryptedTOTPDevice:
     """An unconfirmed TOTP device for enrolment; it counts only once a code proves it."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+    EncryptedTOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return EncryptedTOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
 
 
 def totp_device_confirm(
-    *, user: User, device: TOTPDevice, code: str, request: HttpRequest | None = None
+    *, user: User, device: EncryptedTOTPDevice, code: str, request: HttpRequest | None = None
 ) -> list[str]:
-    """Confirm enrolment with a first valid code; returns fresh recovery codes (shown once)."""
+    """Confirm enrolment with a first valid code; returns fresh recovery codes (shown once).
+
+    Replacing an authenticator also replaces the recovery codes: one event, one e-mail.
+    """
     if device.user_id != user.pk or device.confirmed:
         raise DomainError(_("This enrolment is no longer valid: start again."), field="code")
     if not device.verify_token(code.strip().replace(" ", "")):
@@ -240,22 +283,65 @@ def totp_device_confirm(
             _("This code is not valid. Check the time on your phone and try again."), field="code"
         )
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+        replaced = EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
+        action = "mfa.totp.replace" if replaced.exists() else "mfa.totp.enrol"
+        replaced.delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        codes = recovery_codes_regenerate(user=user)
-        audit_record(action="mfa.totp.enrol", actor=user, target=user, request=request)
+        codes = _recovery_codes_make(user=user)
+        _factor_changed(user=user, action=action, request=request)
     return codes
 
 
-def recovery_codes_regenerate(*, user: User) -> list[str]:
-    """Replace the user's recovery codes; each works once."""
+def _new_recovery_code() -> str:
+    return f"{secrets.token_hex(3)}-{secrets.token_hex(3)}"
+
+
+def _recovery_codes_make(*, user: User) -> list[str]:
+    """Replace the user's recovery codes; only their keyed hashes are stored, each works once."""
     with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
-        device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-        codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+        RecoveryCodeDevice.objects.filter(user=user).delete()
+        device = RecoveryCodeDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+        codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+        RecoveryCode.objects.bulk_create(
+            [RecoveryCode(device=device, code_hash=recovery_code_hash(c)) for c in codes]
+        )
     return codes
+
+
+def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    """New recovery codes replace the old ones (shown once by the caller); audited and mailed."""
+    with transaction.atomic():
+        codes = _recovery_codes_make(user=user)
+        _factor_changed(user=user, action="mfa.recovery.regenerate", request=request)
+    return codes
+
+
+def passkey_registered(*, user: User, request: HttpRequest | None = None) -> None:
+    """django-otp-webauthn saved a new passkey: record it and tell the person."""
+    _factor_changed(user=user, action="mfa.passkey.enrol", request=request)
+
+
+def passkey_remove(*, user: User, passkey_id: str, request: HttpRequest | None = None) -> None:
+    """Remove one of the user's own passkeys; the last factor able to sign in cannot go."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    with transaction.atomic():
+        passkey = (
+            WebAuthnCredential.objects.select_for_update()
+            .filter(user=user, pk=int(passkey_id) if str(passkey_id).isdigit() else None)
+            .first()
+        )
+        if passkey is None:
+            raise DomainError(_("This passkey does not exist."), field="passkey")
+        others = WebAuthnCredential.objects.filter(user=user).exclude(pk=passkey.pk).exists()
+        if not others and not EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise DomainError(
+                _("Keep at least one passkey or authenticator app: set up another one first."),
+                field="passkey",
+            )
+        passkey.delete()
+        _factor_changed(user=user, action="mfa.passkey.remove", request=request)
 
 
 def second_factor_reset(
@@ -268,8 +354,8 @@ def second_factor_reset(
     from django_otp_webauthn.models import WebAuthnCredential
 
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        EncryptedTOTPDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()
         sessions_end_for_user(user=user)
         audit_record(
@@ -279,6 +365,8 @@ def second_factor_reset(
             data={"identity_check": identity_check.strip()[:500]},
             request=request,
         )
+        # A reset obtained by impersonating the person must not go unnoticed by them.
+        _tell_factor_changed(user)
 
 
 def has_second_factor(user: Any) -> bool:

@@ -24,15 +24,20 @@ def step_up_is_fresh(request: HttpRequest) -> bool:
     return verified_at is not None and time.time() - float(verified_at) <= settings.STEP_UP_MAX_AGE_SECONDS
 
 
+def step_up_redirect(request: HttpRequest) -> HttpResponse:
+    """To the step-up page, then back here."""
+    return HttpResponseRedirect(
+        f"{reverse('accounts:step_up')}?{urlencode({'next': request.get_full_path()})}"
+    )
+
+
 def require_step_up(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Decorate a view that reveals a location, exports person data, changes factors or administers."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not step_up_is_fresh(request):
-            return HttpResponseRedirect(
-                f"{reverse('accounts:step_up')}?{urlencode({'next': request.get_full_path()})}"
-            )
+            return step_up_redirect(request)
         return view(request, *args, **kwargs)
 
     return wrapper

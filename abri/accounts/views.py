@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from abri.access.policy import get_for_user, organisations_for_user, users_for_user
 from abri.accounts import services
@@ -31,10 +31,12 @@ from abri.accounts.forms import (
     MfaResetForm,
     OrganisationForm,
 )
+from abri.accounts.lockout import typed_username_hash
 from abri.accounts.middleware import SESSION_STARTED_KEY
-from abri.accounts.models import Organisation
-from abri.accounts.stepup import mark_second_factor_fresh, require_step_up
+from abri.accounts.models import EncryptedTOTPDevice, Organisation
+from abri.accounts.stepup import mark_second_factor_fresh, require_step_up, step_up_is_fresh, step_up_redirect
 from abri.audit.services import audit_record
+from abri.core import crypto
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error
 from abri.core.types import AuthedRequest
@@ -65,7 +67,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             audit_record(
                 action="login.failed",
                 object_type="username",
-                object_id=form.cleaned_data["username"][:64],
+                object_id=typed_username_hash(form.cleaned_data["username"]),
                 request=request,
             )
             form.add_error(None, _("Username or password is incorrect."))
@@ -128,11 +130,16 @@ def verify_view(request: AuthedRequest) -> HttpResponse:
 def enrol_view(request: AuthedRequest) -> HttpResponse:
     """Mandatory second-factor enrolment: scan the QR code, type the first code."""
     user = request.user
-    if services.has_second_factor(user) and not request.GET.get("again"):
-        return redirect("home" if user.is_verified() else "accounts:verify")
-    if services.has_second_factor(user) and not user.is_verified():
-        return redirect("accounts:verify")
-    device = TOTPDevice.objects.filter(
+    if services.has_second_factor(user):
+        # Replacing a factor ("again") needs the current one, typed within five minutes: a
+        # borrowed session must not be able to swap the authenticator for the borrower's own.
+        if not request.GET.get("again"):
+            return redirect("home" if user.is_verified() else "accounts:verify")
+        if not user.is_verified():
+            return redirect("accounts:verify")
+        if not step_up_is_fresh(request):
+            return step_up_redirect(request)
+    device = EncryptedTOTPDevice.objects.filter(
         pk=request.session.get(ENROL_DEVICE_KEY), user=user, confirmed=False
     ).first()
     if device is None:
@@ -148,8 +155,8 @@ def enrol_view(request: AuthedRequest) -> HttpResponse:
             form.add_error("code", str(exc.message))
         else:
             request.session.pop(ENROL_DEVICE_KEY, None)
-            _complete_second_factor(request, device, "TOTPDevice")
-            request.session[RECOVERY_CODES_KEY] = codes
+            _complete_second_factor(request, device, type(device).__name__)
+            _keep_codes_for_their_page(request, codes)
             return redirect("accounts:recovery_codes")
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
     # The secret in base32 too, for people who type it instead of scanning.
@@ -157,9 +164,29 @@ def enrol_view(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/enrol.html", {"form": form, "qr_svg": qr_svg, "secret": secret_b32})
 
 
+def _codes_aad(request: AuthedRequest) -> bytes:
+    return crypto.associated_data("session", RECOVERY_CODES_KEY, request.user.pk)
+
+
+def _keep_codes_for_their_page(request: AuthedRequest, codes: list[str]) -> None:
+    """Fresh codes wait in the session for the page that shows them once: encrypted, since the
+    session lives in the database and the codes are only stored hashed anywhere else."""
+    request.session[RECOVERY_CODES_KEY] = crypto.encrypt(json.dumps(codes).encode(), _codes_aad(request))
+
+
+def _codes_for_their_page(request: AuthedRequest) -> list[str] | None:
+    token = request.session.pop(RECOVERY_CODES_KEY, None)
+    if not isinstance(token, str):
+        return None
+    try:
+        return list(json.loads(crypto.decrypt(token, _codes_aad(request))))
+    except crypto.DecryptionError:
+        return None
+
+
 def recovery_codes_view(request: AuthedRequest) -> HttpResponse:
     """Shows the fresh recovery codes once; afterwards only their count."""
-    codes = request.session.pop(RECOVERY_CODES_KEY, None)
+    codes = _codes_for_their_page(request)
     if not codes:
         return redirect("home" if request.user.is_verified() else "accounts:verify")
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
@@ -195,11 +222,20 @@ def security_view(request: AuthedRequest) -> HttpResponse:
     from django_otp_webauthn.models import WebAuthnCredential
 
     if request.method == "POST" and request.POST.get("action") == "regenerate":
-        request.session[RECOVERY_CODES_KEY] = services.recovery_codes_regenerate(user=request.user)
-        audit_record(
-            action="mfa.recovery.regenerate", actor=request.user, target=request.user, request=request
+        _keep_codes_for_their_page(
+            request, services.recovery_codes_regenerate(user=request.user, request=request)
         )
         return redirect("accounts:recovery_codes")
+    if request.method == "POST" and request.POST.get("action") == "remove_passkey":
+        try:
+            services.passkey_remove(
+                user=request.user, passkey_id=request.POST.get("passkey", ""), request=request
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The passkey is removed."))
+        return redirect("accounts:security")
     passkeys = WebAuthnCredential.objects.filter(user=request.user).order_by("created_at")
     return render(request, "accounts/security.html", {"passkeys": passkeys})
 

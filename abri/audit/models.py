@@ -1,9 +1,11 @@
 """The append-only, hash-chained audit log.
 
-Each event's hash covers its own fields and the previous event's hash, so removing, changing or
-reordering any event breaks every hash after it. The database refuses UPDATE and DELETE on the
-event table (triggers created by the migration, on SQLite and PostgreSQL alike); ``AuditHead``
-holds the newest hash so that the loss of the last events is detected too.
+Each event's hash (an HMAC under a versioned audit key kept outside the database, see
+``abri.audit.chain``) covers its own fields and the previous event's hash, so removing, changing or
+reordering any event breaks every hash after it, and nobody without the key can recompute them.
+The database refuses UPDATE and DELETE on the event table (triggers created by the migration, on
+SQLite and PostgreSQL alike); ``AuditHead`` holds the newest hash so that the loss of the last
+events is detected too, and signed checkpoints kept off the server catch a rewind of both.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The audit key version whose HMAC made ``hash``; None for the SHA-256 links written before
+    # the chain was keyed (all before the first keyed event, which pins them).
+    key_version = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

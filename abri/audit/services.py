@@ -8,7 +8,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from abri.audit.chain import GENESIS, event_hash, hashed_fields
+from abri.audit.chain import GENESIS, seal
 from abri.audit.models import AuditEvent, AuditHead
 
 
@@ -35,35 +35,70 @@ def audit_record(
     row is locked to serialise appends (PostgreSQL); SQLite's IMMEDIATE transactions already do.
     """
     with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(
-            id=1, defaults={"last_hash": GENESIS, "last_event_id": 0}
-        )
-        if target is not None:
-            object_type = object_type or target._meta.label_lower
-            object_id = object_id or str(target.pk)
-        user = actor if getattr(actor, "is_authenticated", False) else None
-        organisation_id = getattr(user, "organisation_id", None)
-        event = AuditEvent(
-            # The head lock serialises appends, so the next id is known before the INSERT and
-            # the hash (which covers the id) is written once: no UPDATE ever touches an event.
-            id=head.last_event_id + 1,
-            created_at=timezone.now(),
-            actor=user,
-            actor_label=user.get_username() if user else "",
-            organisation_id=organisation_id,
+        head = _locked_head()
+        event = _chained(
+            head,
             action=action,
+            actor=actor,
+            target=target,
             object_type=object_type,
             object_id=object_id,
-            ip_address=_client_ip(request),
-            data=data or {},
-            prev_hash=head.last_hash,
+            data=data,
+            request=request,
         )
-        event.hash = event_hash(head.last_hash, hashed_fields(event))
         event.save(force_insert=True)
-        head.last_hash = event.hash
-        head.last_event_id = event.id
-        head.save(update_fields=["last_hash", "last_event_id"])
+        _advance(head)
     return event
+
+
+def _locked_head() -> AuditHead:
+    head, _ = AuditHead.objects.select_for_update().get_or_create(
+        id=1, defaults={"last_hash": GENESIS, "last_event_id": 0}
+    )
+    return head
+
+
+def _chained(
+    head: AuditHead,
+    *,
+    action: str,
+    actor: Any,
+    target: models.Model | None,
+    object_type: str = "",
+    object_id: str = "",
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """The next event after the (locked) head, sealed; the head moves on in memory only.
+
+    The head lock serialises appends, so the next id is known before the INSERT and the hash
+    (which covers the id) is written once: no UPDATE ever touches an event.
+    """
+    if target is not None:
+        object_type = object_type or target._meta.label_lower
+        object_id = object_id or str(target.pk)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    organisation_id = getattr(user, "organisation_id", None)
+    event = AuditEvent(
+        id=head.last_event_id + 1,
+        created_at=timezone.now(),
+        actor=user,
+        actor_label=user.get_username() if user else "",
+        organisation_id=organisation_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        ip_address=_client_ip(request),
+        data=data or {},
+    )
+    seal(event, head.last_hash)
+    head.last_hash = event.hash
+    head.last_event_id = event.id
+    return event
+
+
+def _advance(head: AuditHead) -> None:
+    head.save(update_fields=["last_hash", "last_event_id"])
 
 
 def audit_read(
@@ -73,3 +108,27 @@ def audit_read(
     audit_record(
         action="read.sensitive", actor=actor, target=target, data={"fields": sorted(fields)}, request=request
     )
+
+
+def audit_read_many(
+    *, actor: Any, targets: list[models.Model], fields: list[str], request: HttpRequest | None = None
+) -> None:
+    """One ``read.sensitive`` event per target, appended together: a page listing many people
+    costs the same three queries as a page showing one (lock the head, insert, move the head)."""
+    if not targets:
+        return
+    with transaction.atomic():
+        head = _locked_head()
+        events = [
+            _chained(
+                head,
+                action="read.sensitive",
+                actor=actor,
+                target=target,
+                data={"fields": sorted(fields)},
+                request=request,
+            )
+            for target in targets
+        ]
+        AuditEvent.objects.bulk_create(events)
+        _advance(head)

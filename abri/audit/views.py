@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from abri.accounts.lockout import typed_username_hash
 from abri.accounts.stepup import require_step_up
 from abri.audit.models import AuditEvent
 
@@ -15,7 +17,10 @@ def event_list_view(request: HttpRequest) -> HttpResponse:
     object_id = request.GET.get("object", "").strip()
     action = request.GET.get("action", "").strip()
     if object_id:
-        events = events.filter(object_id=object_id)
+        # Failed sign-ins are recorded under a keyed hash of the typed name: typing the name finds them.
+        events = events.filter(
+            Q(object_id=object_id) | Q(object_type="username", object_id=typed_username_hash(object_id))
+        )
     if action:
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))

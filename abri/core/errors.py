@@ -23,3 +23,16 @@ class DomainError(Exception):
 
 class TransitionError(DomainError):
     status_code = 409
+
+
+EXCERPT_CHARS = 40
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """At most ``limit`` characters of a user's value, for an error message that quotes it.
+
+    A report that echoed whole cells could be made megabytes long (or carry a whole text pasted
+    into a cell) by one bad value; an ellipsis says that the value goes on.
+    """
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

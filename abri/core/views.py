@@ -57,9 +57,14 @@ def home_view(request: HttpRequest) -> HttpResponse:
             .order_by("expires_at")[:10]
         )
     if role in ("shelter_staff", "partner"):
+        from abri.access.policy import identities_for
         from abri.support.selectors import people_for_user, support_agenda
 
         context["people"] = list(people_for_user(request.user)[:10])
+        if role == "shelter_staff":
+            # A shelter greets its residents by name: each name shown is a recorded read.
+            identities = identities_for(request.user, context["people"], request=request)
+            context["residents"] = [(p, identities.get(p.pk)) for p in context["people"]]
         context["people_count"] = people_for_user(request.user).count()
         context["agenda"] = support_agenda(request.user)
     return render(request, HOME_TEMPLATES[role], context)

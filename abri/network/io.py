@@ -42,7 +42,8 @@ from abri.access.roles import COORDINATION, role_of
 from abri.accounts.models import Organisation, OrganisationKind, User
 from abri.accounts.services import organisation_create, organisation_update_directory
 from abri.core import geography
-from abri.core.errors import DomainError
+from abri.core.archives import ArchiveError, check_archive
+from abri.core.errors import EXCERPT_CHARS, DomainError, excerpt
 from abri.core.vocabulary import ExploitationForm
 from abri.network.availability import availability_by_shelter
 from abri.network.models import Shelter
@@ -226,6 +227,13 @@ def _csv_table(data: bytes) -> list[tuple[int, list[str]]]:
 
 def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
     try:
+        # Sizes and ratio read from the archive's directory before openpyxl unpacks anything.
+        check_archive(data, field="file")
+    except ArchiveError as exc:
+        if exc.code == "damaged":
+            raise _error(1, _("This file is neither a CSV nor an XLSX file.")) from None
+        raise  # a decompression bomb: refused on the file field, not as a line of the report
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             return _collect(workbook.worksheets[0].iter_rows(values_only=True))
@@ -243,7 +251,9 @@ def read_table(
     """The data rows of a CSV or XLSX file, as dicts by lower-case header name.
 
     Each dict is a :class:`Row`, whose ``line`` is its spreadsheet line. With ``columns``, any
-    other header is an error, and so is a missing ``required`` one. Raises :class:`TableError`.
+    other header is an error, and so is a missing ``required`` one. Raises :class:`TableError`,
+    or :class:`ArchiveError` (a DomainError on the ``file`` field) for an XLSX that would unpack
+    to too much.
     """
     if len(data) > MAX_BYTES:
         raise _error(1, _("The file is larger than %(size)s MB.") % {"size": MAX_BYTES // 2**20})
@@ -270,7 +280,7 @@ def read_table(
             message = _("Unknown column.")
         else:
             continue
-        errors.append(RowError(header_line, column, message))
+        errors.append(RowError(header_line, excerpt(column), message))
     errors += [RowError(header_line, c, _("This column is missing.")) for c in required if c not in names]
     rows: list[dict[str, str]] = []
     for line, cells in table[1:]:
@@ -299,7 +309,7 @@ def _departement(code: str) -> str:
     try:
         return geography.departement_code(code)
     except (KeyError, ValueError):
-        raise _CellError(_("Unknown département: %(code)s.") % {"code": code}) from None
+        raise _CellError(_("Unknown département: %(code)s.") % {"code": excerpt(code)}) from None
 
 
 def _boolean(value: str) -> bool:
@@ -311,7 +321,8 @@ def _boolean(value: str) -> bool:
 def _forms(value: str) -> list[str]:
     forms = sorted(set(_split(value)))
     if unknown := set(forms) - set(ExploitationForm.values):
-        raise _CellError(_("Unknown form of exploitation: %(code)s.") % {"code": ", ".join(sorted(unknown))})
+        codes = excerpt(", ".join(sorted(unknown)))
+        raise _CellError(_("Unknown form of exploitation: %(code)s.") % {"code": codes})
     return forms
 
 
@@ -325,10 +336,16 @@ def _kind(value: str) -> str:
 class _Checker:
     """Collects the errors of one row, one per column at most (the user fixes one thing at a time)."""
 
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int, cells: Iterable[str] = ()) -> None:
         self.line, self.errors = line, cast(list[RowError], [])
+        # Longest first, so that a value containing another is shortened whole.
+        self.long_values = sorted((c for c in cells if len(c) > EXCERPT_CHARS), key=len, reverse=True)
 
     def add(self, column: str, message: str) -> None:
+        # A message written elsewhere (a model validator, a service) may quote the cell: the
+        # report shows an excerpt of it, never the whole value.
+        for value in self.long_values:
+            message = message.replace(value, excerpt(value))
         if all(e.column != column for e in self.errors):
             self.errors.append(RowError(self.line, column, message))
 
@@ -417,7 +434,7 @@ def _import(rows: list[Row], cells: _Cells, create: Callable[[dict[str, Any]], o
     valid: list[tuple[int, dict[str, Any]]] = []
     first_line: dict[Any, int] = {}
     for row in rows:
-        check = _Checker(row.line)
+        check = _Checker(row.line, row.values())
         clean, key = cells(row, check)
         if key in first_line:
             check.add("name", _("Same name as line %(line)s.") % {"line": first_line[key]})

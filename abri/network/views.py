@@ -21,7 +21,8 @@ from abri.access.policy import (
 )
 from abri.access.roles import COORDINATION, role_of
 from abri.accounts.models import OrganisationKind
-from abri.audit.services import audit_read
+from abri.accounts.stepup import require_step_up
+from abri.audit.services import audit_read, audit_record
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error
 from abri.core.ids import is_uuid
@@ -263,8 +264,13 @@ def directory_detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
     )
 
 
-def export_view(request: AuthedRequest) -> HttpResponseBase:
-    """Organisations or shelters as CSV (streamed) or XLSX."""
+@require_step_up
+def export_view(request: AuthedRequest) -> Any:  # a streamed CSV is no HttpResponse
+    """Organisations or shelters as CSV (streamed) or XLSX.
+
+    The shelters' file holds every decrypted street address: a fresh second factor first
+    (abri/access/downloads.py), and an audit event for every file served.
+    """
     what = request.GET.get("what", "shelters")
     fmt = request.GET.get("format", "csv")
     if what not in {"shelters", "organisations"} or fmt not in {"csv", "xlsx"}:
@@ -282,8 +288,6 @@ def export_view(request: AuthedRequest) -> HttpResponseBase:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    from abri.audit.services import audit_record
-
     audit_record(
         action="network.export", actor=request.user, data={"what": what, "format": fmt}, request=request
     )

@@ -32,6 +32,7 @@ from abri.placements.models import (
     Stay,
     Transfer,
 )
+from abri.referrals import workflow
 from abri.referrals.models import DangerZone, HouseholdMember, Request, RequestEvent, Status, Urgency
 
 # How long a shelter has to answer: the network's delays, shorter when the danger is immediate.
@@ -68,14 +69,6 @@ def _event(
     )
 
 
-def _set_status(request: Request, actor: User | None, kind: str, status: str, reason: str = "") -> None:
-    before = request.status
-    request.status = status
-    request.status_changed_at = timezone.now()
-    request.save(update_fields=["status", "status_changed_at", "updated_at"])
-    _event(request, actor, kind, before, status, reason)
-
-
 def _check(proposal: Proposal, *allowed: str) -> None:
     if proposal.status not in allowed:
         raise TransitionError(
@@ -86,7 +79,13 @@ def _check(proposal: Proposal, *allowed: str) -> None:
 
 
 def _locked(proposal: Proposal) -> Proposal:
-    """Re-read under a row lock: the caller's copy may be stale."""
+    """Re-read under row locks, the request's first: the caller's copy may be stale.
+
+    Every writer locks the request, then its proposals (the workflow's side effects do too), so
+    that a withdrawal of the request and a shelter's answer never deadlock; the request's status
+    is then checked by ``workflow.apply`` under the same lock.
+    """
+    Request.objects.select_for_update().only("pk").get(pk=proposal.request_id)
     return Proposal.objects.select_for_update().select_related("request", "shelter").get(pk=proposal.pk)
 
 
@@ -160,8 +159,8 @@ def proposals_create(
                 )
             )
         if locked.status == Status.ACCEPTED:
-            _set_status(locked, actor, "start_search", Status.SEARCHING)
-        _event(locked, actor, "proposed", locked.status, locked.status)
+            workflow.apply(request=locked, name="start_search", actor=actor)
+        workflow.apply(request=locked, name="proposed", actor=actor)
         audit_record(
             action="proposal.create",
             actor=actor,
@@ -185,7 +184,7 @@ def proposal_agree(*, actor: User, proposal: Proposal, http_request: HttpRequest
     """Agreement in principle: the other pending proposals of the request are withdrawn."""
     _shelter_staff_of(actor, proposal)
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().select_related("request").get(pk=proposal.pk)
+        locked = _locked(proposal)
         _check(locked, P.PENDING)
         if locked.expires_at < timezone.now():
             raise TransitionError(_("This proposal has expired."), code="expired")
@@ -198,7 +197,8 @@ def proposal_agree(*, actor: User, proposal: Proposal, http_request: HttpRequest
             .exclude(pk=locked.pk)
         ):
             _release(other, P.WITHDRAWN, "another shelter agreed")
-        _set_status(locked.request, actor, "shelter_agreed", Status.PLACE_FOUND)
+        # Refused unless the request is searching: the identity goes only with a live request.
+        workflow.apply(request=locked.request, name="shelter_agreed", actor=actor)
         # From now on the shelter may see the person's identity (SECURITY.md): recorded.
         audit_record(
             action="proposal.agree",
@@ -221,7 +221,7 @@ def proposal_refuse(
     if reason == RefusalReason.OTHER and not text.strip():
         raise DomainError(_("Say why."), field="text")
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        locked = _locked(proposal)
         _check(locked, P.PENDING)
         locked.refusal_reason, locked.refusal_text = reason, text.strip()
         locked.answered_at, locked.answered_by = timezone.now(), actor
@@ -229,7 +229,7 @@ def proposal_refuse(
             update_fields=["refusal_reason", "refusal_text", "answered_at", "answered_by", "updated_at"]
         )
         _release(locked, P.REFUSED)
-        _event(locked.request, actor, "shelter_refused", locked.request.status, locked.request.status, reason)
+        workflow.apply(request=locked.request, name="shelter_refused", actor=actor, reason=reason)
         audit_record(
             action="proposal.refuse",
             actor=actor,
@@ -247,13 +247,11 @@ def proposals_expire(*, now: datetime.datetime | None = None) -> int:
     count = 0
     for proposal in Proposal.objects.filter(status=P.PENDING, expires_at__lt=now).select_related("request"):
         with transaction.atomic():
-            locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+            locked = _locked(proposal)
             if locked.status != P.PENDING:
                 continue
             _release(locked, P.EXPIRED)
-            _event(
-                proposal.request, None, "proposal_expired", proposal.request.status, proposal.request.status
-            )
+            workflow.apply(request=locked.request, name="proposal_expired", actor=None)
             audit_record(action="proposal.expire", target=locked)
             count += 1
     if count:
@@ -299,9 +297,7 @@ def interview_schedule(
         _check(proposal, P.AGREED)
         proposal.interview_at, proposal.interview_link = at, link.strip()
         proposal.save(update_fields=["interview_at", "interview_link", "updated_at"])
-        _event(
-            proposal.request, actor, "interview_scheduled", proposal.request.status, proposal.request.status
-        )
+        workflow.apply(request=proposal.request, name="interview_scheduled", actor=actor)
         audit_record(action="proposal.interview", actor=actor, target=proposal, request=http_request)
     _notify_shelter(proposal.shelter, _("A pre-admission interview is scheduled in Abri."))
     return proposal
@@ -313,11 +309,11 @@ def interview_confirm(
     """After the interview the shelter confirms the admission."""
     _shelter_staff_of(actor, proposal)
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().select_related("request").get(pk=proposal.pk)
+        locked = _locked(proposal)
         _check(locked, P.AGREED)
         locked.status = P.CONFIRMED
         locked.save(update_fields=["status", "updated_at"])
-        _event(locked.request, actor, "admission_confirmed", locked.request.status, locked.request.status)
+        workflow.apply(request=locked.request, name="admission_confirmed", actor=actor)
         audit_record(action="proposal.confirm", actor=actor, target=locked, request=http_request)
     _notify_coordination(_("A shelter has confirmed an admission in Abri."))
     return locked
@@ -331,11 +327,11 @@ def interview_withdraw(
     if not reason.strip():
         raise DomainError(_("A reason is required."), field="reason")
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().select_related("request").get(pk=proposal.pk)
+        locked = _locked(proposal)
         _check(locked, P.AGREED, P.CONFIRMED)
         _release(locked, P.WITHDRAWN, reason.strip())
         kind = "withdrawn_by_person" if by_person else "withdrawn_by_shelter"
-        _set_status(locked.request, actor, kind, Status.SEARCHING, reason.strip())
+        workflow.apply(request=locked.request, name=kind, actor=actor, reason=reason)
         audit_record(action=f"proposal.{kind}", actor=actor, target=locked, request=http_request)
     _notify_coordination(_("A placement was withdrawn in Abri."))
     return locked
@@ -373,7 +369,7 @@ def transfer_plan(
                 "created_by": actor,
             },
         )
-        _set_status(proposal.request, actor, "transfer_planned", Status.TRAVELLING)
+        workflow.apply(request=proposal.request, name="transfer_planned", actor=actor)
         audit_record(action="transfer.plan", actor=actor, target=proposal, request=http_request)
     _notify_shelter(proposal.shelter, _("An arrival is planned in Abri."))
     _notify_referrer(proposal.request, _("The departure details of one of your requests are ready in Abri."))
@@ -390,7 +386,7 @@ def arrival_confirm(
     """The shelter confirms the arrival: the stay starts on the places the proposal held."""
     _shelter_staff_of(actor, proposal)
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().select_related("request").get(pk=proposal.pk)
+        locked = _locked(proposal)
         _check(locked, P.CONFIRMED)
         locked.status = P.ARRIVED
         locked.save(update_fields=["status", "updated_at"])
@@ -402,7 +398,7 @@ def arrival_confirm(
             places=locked.places,
             started_on=day or timezone.localdate(),
         )
-        _set_status(locked.request, actor, "arrived", Status.IN_STAY)
+        workflow.apply(request=locked.request, name="arrived", actor=actor)
         audit_record(action="stay.start", actor=actor, target=stay, request=http_request)
     _notify_coordination(_("An arrival has been confirmed in Abri."))
     _notify_referrer(locked.request, _("One of your requests has arrived safely."))
@@ -422,16 +418,11 @@ def arrival_missed(
     if not reason.strip():
         raise DomainError(_("A reason is required."), field="reason")
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().select_related("request").get(pk=proposal.pk)
+        locked = _locked(proposal)
         _check(locked, P.CONFIRMED)
         _release(locked, P.NOT_ARRIVED, reason.strip())
-        _set_status(
-            locked.request,
-            actor,
-            "not_arrived",
-            Status.SEARCHING if search_again else Status.CLOSED,
-            reason.strip(),
-        )
+        name = "not_arrived" if search_again else "not_arrived_close"
+        workflow.apply(request=locked.request, name=name, actor=actor, reason=reason)
         audit_record(action="proposal.not_arrived", actor=actor, target=locked, request=http_request)
     return locked
 
@@ -452,13 +443,14 @@ def stay_exit(
     if day < stay.started_on or day > timezone.localdate():
         raise DomainError(_("The exit date must be between the arrival and today."), field="day")
     with transaction.atomic():
+        Request.objects.select_for_update().only("pk").get(pk=stay.request_id)
         locked = Stay.objects.select_for_update().get(pk=stay.pk)
         if locked.ended_on is not None:
             raise TransitionError(_("This stay has already ended."), code="ended")
         locked.ended_on, locked.exit_outcome, locked.exit_note = day, outcome, note.strip()
         locked.save(update_fields=["ended_on", "exit_outcome", "exit_note", "updated_at"])
         capacity.give_back_places(shelter_id=locked.shelter_id, places=locked.places)
-        _set_status(locked.request, actor, "exit", Status.CLOSED)
+        workflow.apply(request=locked.request, name="exit", actor=actor)
         audit_record(
             action="stay.exit", actor=actor, target=locked, data={"outcome": outcome}, request=http_request
         )
@@ -478,7 +470,12 @@ def incident_report(
     if kind not in Incident.Kind.values:
         raise DomainError(_("Choose what happened."), field="kind")
     with transaction.atomic():
+        Request.objects.select_for_update().only("pk").get(pk=stay.request_id)
         locked = Stay.objects.select_for_update().select_related("shelter", "request").get(pk=stay.pk)
+        # An ended stay is history: no action on it, by its former shelter or anyone (a late
+        # incident once re-opened a closed request and placed a danger zone on the shelter's town).
+        if locked.ended_on is not None:
+            raise TransitionError(_("This stay has already ended."), code="ended")
         incident = Incident(stay=locked, kind=kind, description=description.strip(), reported_by=actor)
         incident.save()
         if locked.ended_on is None:
@@ -501,7 +498,7 @@ def incident_report(
         request.avoid_shelters = sorted({*request.avoid_shelters, str(shelter.pk)})
         request.urgency = Urgency.IMMEDIATE
         request.save(update_fields=["avoid_shelters", "urgency", "updated_at"])
-        _set_status(request, actor, "incident", Status.SEARCHING)
+        workflow.apply(request=request, name="incident", actor=actor)
         audit_record(
             action="incident.report", actor=actor, target=incident, data={"kind": kind}, request=http_request
         )

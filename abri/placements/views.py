@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from abri.access.policy import (
     get_for_user,
+    identity_for,
     proposals_for_user,
     requests_for_user,
     shelters_for_user,
@@ -21,7 +22,6 @@ from abri.access.policy import (
 )
 from abri.access.roles import COORDINATION, role_of
 from abri.accounts.stepup import require_step_up
-from abri.audit.services import audit_read
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error, form_errors_text
 from abri.core.ids import is_uuid
@@ -87,10 +87,9 @@ def proposal_view(request: AuthedRequest, pk: str) -> HttpResponse:
         request=request,
     )
     is_coordinator = role_of(request.user) in COORDINATION
-    # The identity is released to the shelter only once it has agreed.
-    identity_visible = is_coordinator or proposal.status in (P.AGREED, P.CONFIRMED, P.ARRIVED)
-    if identity_visible and not is_coordinator:
-        audit_read(actor=request.user, target=proposal.request.person, fields=["identity"], request=request)
+    # The shelter reads the identity only while the placement is current (agreed, confirmed,
+    # staying): before, and after it ended, the anonymised profile only.
+    identity = identity_for(request.user, proposal.request.person, request=request)
     transfer = getattr(proposal, "transfer", None) if hasattr(proposal, "transfer") else None
     return render(
         request,
@@ -98,8 +97,7 @@ def proposal_view(request: AuthedRequest, pk: str) -> HttpResponse:
         {
             "proposal": proposal,
             "profile": anonymised_profile(proposal.request),
-            "person": proposal.request.person,
-            "identity_visible": identity_visible,
+            "identity": identity,
             "is_coordinator": is_coordinator,
             "transfer": transfer,
             "refusal_form": RefusalForm(),
@@ -182,13 +180,16 @@ def stay_view(request: AuthedRequest, pk: str) -> HttpResponse:
         user=request.user,
         request=request,
     )
-    audit_read(actor=request.user, target=stay.request.person, fields=["identity"], request=request)
+    # A former shelter keeps the stay in its history, anonymised: no name, no support record.
+    identity = identity_for(request.user, stay.request.person, request=request)
     return render(
         request,
         "placements/stay.html",
         {
             "stay": stay,
-            "person": stay.request.person,
+            "identity": identity,
+            "record_open": identity is not None
+            and (stay.ended_on is None or role_of(request.user) in COORDINATION),
             "profile": anonymised_profile(stay.request),
             "exit_form": ExitForm(initial={"day": timezone.localdate()}),
             "incident_form": IncidentForm(),

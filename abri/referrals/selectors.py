@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from abri.access.roles import COORDINATION, role_of
 from abri.referrals.models import Request, Status, Urgency
-from abri.referrals.workflow import NEXT_ACTION, OPEN_STATUSES
+from abri.referrals.workflow import NEXT_ACTION, OPEN_STATUSES, TRANSITIONS
 
 URGENCY_RANK = {Urgency.IMMEDIATE: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
 # Not assessed within 2 working days is late; within 1 it is due soon (immediate danger: hours).
@@ -83,12 +83,15 @@ def worklist(
     return rows
 
 
-# The timeline's kinds whose reason the coordinators wrote *for the field worker*: the decision
-# form says "the field worker reads it", and the withdrawal is the field worker's own. Every
-# other reason (a shelter's withdrawal, a missed arrival, a disclosure, a change of the danger
-# zones, any kind added later) is free text from someone else: never shown outside coordination.
-# An explicit list, so that a new kind stays hidden until someone decides otherwise.
-REASON_FOR_THE_REFERRER = frozenset({"request_information", "redirect", "decline", "close", "withdraw"})
+# The timeline's kinds whose reason was written *for the field worker*: the request page's
+# decisions that need a reason (the decision form says "the field worker reads it"; the same rule
+# as ``workflow.apply`` for ``decision_reason``) and the field worker's own withdrawal. Every other
+# reason (a shelter's withdrawal, a missed arrival, a disclosure, a change of the danger zones,
+# any kind added later outside the request page) is someone else's free text: never shown
+# outside coordination.
+REASON_FOR_THE_REFERRER = frozenset(
+    t.name for t in TRANSITIONS.values() if t.on_request_page and t.reason_required
+)
 # Kinds whose reason is a code, shown as its label.
 CODED_REASONS = frozenset({"shelter_refused"})
 

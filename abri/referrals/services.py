@@ -22,6 +22,7 @@ from abri.core.errors import DomainError
 from abri.core.ids import is_uuid
 from abri.core.mail import queue_mail
 from abri.core.vocabulary import LANGUAGE_CODES, ExploitationForm, Gender
+from abri.referrals import workflow
 from abri.referrals.models import (
     Consent,
     CountryOfOrigin,
@@ -38,7 +39,7 @@ from abri.referrals.models import (
     Status,
     YesNoUnknown,
 )
-from abri.referrals.workflow import check_transition
+from abri.referrals.workflow import TRANSITIONS, check_transition
 
 PSEUDONYM_WORDS = [
     "Aurore",
@@ -455,19 +456,20 @@ def _log(request: Request, actor: User, kind: str, before: str, after: str, reas
 def _move(
     *, actor: User, request: Request, name: str, reason: str = "", http_request: HttpRequest | None = None
 ) -> Request:
-    """Apply one transition of the table, under a row lock, with its timeline event and audit."""
+    """Apply one transition of the request page, under a row lock, with its timeline event and audit.
+
+    The steps of the placement pages (a shelter's agreement, an arrival...) are not actions of this
+    page: they go through abri.placements.services, which checks the proposal or the stay first.
+    """
+    if not TRANSITIONS[name].on_request_page:
+        raise KeyError(name)
     with transaction.atomic():
         locked = Request.objects.select_for_update().get(pk=request.pk)
-        transition = check_transition(name, status=locked.status, role=role_of(actor), reason=reason)
+        before = locked.status
+        check_transition(name, status=before, role=role_of(actor), reason=reason)
         if role_of(actor) == REFERRER and locked.referrer_id != actor.organisation_id:
             raise DomainError(_("Only the referring organisation can do this."), code="forbidden")
-        before = locked.status
-        locked.status = transition.target
-        locked.status_changed_at = timezone.now()
-        if transition.reason_required:
-            locked.decision_reason = reason.strip()
-        locked.save(update_fields=["status", "status_changed_at", "decision_reason", "updated_at"])
-        _log(locked, actor, name, before, transition.target, reason.strip())
+        transition = workflow.apply(request=locked, name=name, actor=actor, reason=reason)
         audit_record(
             action=f"request.{name}",
             actor=actor,
@@ -619,17 +621,20 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
     """Everything Abri holds about one person (GDPR subject access). Audited."""
     if role_of(actor) not in COORDINATION:
         raise DomainError(_("Only coordinators export a person's data."), code="forbidden")
+    from abri.access import policy
+
+    # The names, birth date and phone come through the accessor, which records their read.
+    identity = policy.identity_for(actor, person, request=http_request)
+
+    def value(field: str) -> Any:
+        source = identity if field in policy.IDENTITY_FIELDS else person
+        found = getattr(source, field, None)
+        return found.isoformat() if isinstance(found, datetime.date) else found
+
     data: dict[str, Any] = {
         "reference": person.reference,
         "pseudonym": person.pseudonym,
-        **{
-            f: (
-                getattr(person, f).isoformat()
-                if isinstance(getattr(person, f), datetime.date)
-                else getattr(person, f)
-            )
-            for f in IDENTITY_FIELDS
-        },
+        **{f: value(f) for f in IDENTITY_FIELDS},
         "gender": person.gender,
         "age": person.age,
         "languages": person.languages,
@@ -737,32 +742,96 @@ def _erase_identity(person: Person) -> None:
 RETENTION_DAYS = 2 * 365
 
 
-def retention_anonymise(*, now: datetime.datetime | None = None) -> int:
-    """Anonymise the files of people with no open request and no activity for two years.
+def _latest(model: Any, person: str, field: str) -> Any:
+    """The person's latest ``field`` among ``model`` rows (a correlated subquery), else their creation."""
+    from django.db.models import DateTimeField, F, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
-    CNIL's framework for social-sector files: the active file is kept two years after the last
-    contact. Run daily by a timer (``manage.py retention_anonymise``).
+    latest = model.objects.filter(**{person: OuterRef("pk")}).order_by(f"-{field}").values(field)[:1]
+    # Coalesce: SQLite's MAX(a, b, ...) is NULL as soon as one argument is.
+    return Coalesce(Subquery(latest, output_field=DateTimeField()), F("created_at"))
+
+
+def retention_candidates(*, now: datetime.datetime | None = None) -> Any:
+    """The people whose file is inactive: nothing keeps it and nothing happened for two years.
+
+    One query, whatever the number of people. A file is kept by an open request (a stay
+    included), a current stay, an open follow-up, a proceeding that is not closed, or a hearing to
+    come. Its last activity is the latest of the person's own changes, their requests and the
+    requests' events, proposals, stays and messages, and every entry of their support record
+    (journal, follow-ups, steps, permits, proceedings, hearings, claims, incidents). Each person
+    carries it as ``last``.
     """
-    from django.db.models import Max as _Max
+    from django.db.models import Exists, OuterRef, Q
+    from django.db.models.functions import Greatest
 
+    from abri.placements.models import Proposal, Stay
+    from abri.referrals.models import Message, RequestEvent
     from abri.referrals.workflow import OPEN_STATUSES
+    from abri.support.models import (
+        CaseStage,
+        CompensationClaim,
+        Hearing,
+        LegalCase,
+        ResidencePermit,
+        SupportEvent,
+        SupportFollow,
+        SupportIncident,
+        SupportStep,
+    )
 
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=RETENTION_DAYS)
-    stale = (
-        Person.objects.filter(erased_at__isnull=True)
-        .exclude(requests__status__in=OPEN_STATUSES)
-        .annotate(last=_Max("requests__updated_at"))
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=RETENTION_DAYS)
+    me = OuterRef("pk")
+    # A person in a stay has the status in_stay, which is not "open" for the worklist: it is here.
+    keeps = (
+        Exists(Request.objects.filter(person=me, status__in=OPEN_STATUSES | {Status.IN_STAY}))
+        | Exists(Stay.objects.filter(request__person=me, ended_on__isnull=True))
+        | Exists(SupportFollow.objects.filter(person=me, ended_on__isnull=True))
+        | Exists(LegalCase.objects.filter(person=me).exclude(stage=CaseStage.CLOSED))
+        | Exists(Hearing.objects.filter(case__person=me, at__gte=now))
+    )
+    last = Greatest(
+        "updated_at",
+        _latest(Request, "person", "updated_at"),
+        _latest(RequestEvent, "request__person", "at"),
+        _latest(Proposal, "request__person", "updated_at"),
+        _latest(Stay, "request__person", "updated_at"),
+        _latest(Message, "request__person", "created_at"),
+        _latest(SupportEvent, "person", "at"),
+        _latest(SupportFollow, "person", "updated_at"),
+        _latest(SupportStep, "person", "updated_at"),
+        _latest(ResidencePermit, "person", "updated_at"),
+        _latest(LegalCase, "person", "updated_at"),
+        _latest(Hearing, "case__person", "updated_at"),
+        _latest(Hearing, "case__person", "at"),
+        _latest(CompensationClaim, "case__person", "updated_at"),
+        _latest(SupportIncident, "person", "updated_at"),
+    )
+    return (
+        Person.objects.filter(erased_at__isnull=True, created_at__lt=cutoff)
+        .filter(~Q(keeps))
+        .annotate(last=last)
         .filter(last__lt=cutoff)
     )
+
+
+def retention_anonymise(*, now: datetime.datetime | None = None) -> int:
+    """Anonymise the files of people with no activity for two years and nothing keeping them open.
+
+    CNIL's framework for social-sector files: the active file is kept two years after the last
+    contact. Run daily by a timer (``manage.py retention_anonymise``). People recorded by a
+    support partner without any request are included (docs/requests.md, "Retention").
+    """
     count = 0
-    for person in stale:
+    for person in list(retention_candidates(now=now)):
         with transaction.atomic():
             _erase_identity(person)
             audit_record(
                 action="person.retention_anonymise",
                 target=person,
-                data={"last_activity": person.last.isoformat()},
-            )  # type: ignore[attr-defined]
+                data={"last_activity": person.last.isoformat()},  # type: ignore[attr-defined]
+            )
         count += 1
     return count
 

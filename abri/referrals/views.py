@@ -14,11 +14,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from abri.access.policy import (
+    IDENTITY_FIELDS,
+    Identity,
     attachments_for_user,
     danger_zone_label,
     danger_zones_for_user,
     get_for_user,
+    identity_for,
     persons_for_user,
+    refuse,
     requests_for_user,
 )
 from abri.access.roles import COORDINATION, role_of
@@ -78,24 +82,16 @@ def new_request_view(request: AuthedRequest) -> HttpResponse:
     return render(request, "referrals/new.html")
 
 
-def _initial(req: Request, step: int) -> Any:
+def _initial(req: Request, step: int, identity: Identity | None = None) -> Any:
     person = req.person
     if step == 1:
+        # The identity fields come from the accessor, which recorded the read.
         return {
-            f: getattr(person, f)
-            for f in (
-                "first_name",
-                "last_name",
-                "aliases",
-                "birth_date",
-                "age",
-                "nationality",
-                "country_of_origin",
-                "phone",
-                "gender",
-                "languages",
-                "interpreter_needed",
-            )
+            **{f: getattr(identity, f) for f in IDENTITY_FIELDS if identity is not None},
+            **{
+                f: getattr(person, f)
+                for f in ("age", "country_of_origin", "gender", "languages", "interpreter_needed")
+            },
         }
     if step == 2:
         return [{"relation": m.relation, "gender": m.gender, "age": m.age} for m in person.household.all()]
@@ -160,6 +156,12 @@ def step_view(request: AuthedRequest, pk: str, step: int) -> HttpResponse:
         return _review(request, req)
     if step == 2:
         form: Any = HouseholdFormSet(request.POST or None, initial=_initial(req, 2), prefix="members")
+    elif step == 1:
+        # A form sent back shows what was typed: only a blank form reads the stored identity.
+        identity = (
+            identity_for(request.user, req.person, request=request) if request.method != "POST" else None
+        )
+        form = FORMS[step](request.POST or None, initial=_initial(req, step, identity))
     else:
         form = FORMS[step](request.POST or None, initial=_initial(req, step))
     if request.method == "POST" and form.is_valid():
@@ -230,6 +232,7 @@ def _review(request: AuthedRequest, req: Request) -> HttpResponse:
             "steps": STEP_TITLES,
             "title": STEP_TITLES[6],
             "error": error,
+            "identity": identity_for(request.user, req.person, request=request),
             **_profile_context(req, request.user),
         },
         status=400 if error else 200,
@@ -289,8 +292,8 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
     if role not in COORDINATION and req.status == Status.DRAFT:
         return redirect("referrals:step", pk=req.pk, step=req.draft_step if req.draft_step <= 6 else 6)
     context = _profile_context(req, request.user)
-    audit_read(
-        actor=request.user, target=req.person, fields=["identity", "situation", "exploiters"], request=request
+    context["identity"] = identity_for(
+        request.user, req.person, request=request, also=("situation", "exploiters")
     )
     context.update(
         {
@@ -413,9 +416,15 @@ def attachment_upload_view(request: AuthedRequest, pk: str) -> HttpResponse:
     return redirect("referrals:detail", pk=req.pk)
 
 
+@require_step_up
 def attachment_download_view(request: AuthedRequest, pk: str) -> HttpResponse:
-    """Served only here, only to who may see the request, always as a download."""
+    """Served only here, only to who may see the request, always as a download, after a fresh
+    second factor: identity papers and medical letters are person data (abri/access/downloads.py)."""
     attachment = get_for_user(attachments_for_user(request.user), pk, user=request.user, request=request)
+    # Identity papers, a photo, a ticket in the person's name: a document identifies the person,
+    # so it is served only to who may read the identity now, and recorded as a read of it too.
+    if identity_for(request.user, attachment.request.person, request=request) is None:
+        raise refuse(user=request.user, request=request, what="referrals.attachment", object_id=str(pk))
     audit_read(actor=request.user, target=attachment, fields=["content"], request=request)
     response = HttpResponse(attachment.content, content_type=attachment.content_type)
     response["Content-Disposition"] = f'attachment; filename="{attachment.download_name}"'

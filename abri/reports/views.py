@@ -76,7 +76,9 @@ def survey_xlsx_view(request: AuthedRequest) -> Any:
     )
 
 
+@require_step_up
 def annual_pdf_view(request: AuthedRequest) -> HttpResponse:
+    """The annual report: its small counts are not suppressed, so a fresh second factor first."""
     year = _year(request)
     if isinstance(year, HttpResponse):
         return year

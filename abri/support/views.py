@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from abri.access.policy import get_for_user, refuse, support_persons_for_user
+from abri.access.policy import get_for_user, identity_for, refuse, support_persons_for_user
 from abri.access.roles import COORDINATION, PARTNER, role_of
 from abri.audit.services import audit_read
 from abri.core.errors import DomainError
@@ -89,14 +89,17 @@ def person_new_view(request: AuthedRequest) -> HttpResponse:
 def record_view(request: AuthedRequest, pk: str) -> HttpResponse:
     person = _person(request, pk)
     record = selectors.support_record(request.user, person)
-    fields = ["identity", "support", *(["location"] if record.show_shelter and record.stay else [])]
-    audit_read(actor=request.user, target=person, fields=fields, request=request)
+    also = ("support", *(("location",) if record.show_shelter and record.stay else ()))
+    identity = identity_for(request.user, person, request=request, also=also)
+    if identity is None:
+        audit_read(actor=request.user, target=person, fields=list(also), request=request)
     return render(
         request,
         "support/record.html",
         {
             "record": record,
             "person": person,
+            "identity": identity,
             "end_form": forms.EndFollowForm(initial={"ended_on": timezone.localdate()}),
             "now": timezone.now(),
         },

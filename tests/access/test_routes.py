@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from abri.access.downloads import DOWNLOADS
 from abri.access.roles import EVERY_ROLE
 from abri.access.routes import ROUTES
 from tests.conftest import Network, sign_in
@@ -298,6 +299,9 @@ def test_route_answers_as_declared(network: Network, name: str, role: str | None
     assert response.status_code == expected, (
         f"{name} as {role or 'anonymous'} ({side}): {response.status_code}"
     )
+    if response.get("Content-Disposition", "").startswith("attachment"):
+        # A file: it must be in the downloads inventory, which tests/access/test_downloads.py plays.
+        assert name in DOWNLOADS, f"{name} answers a file: list it in abri/access/downloads.py"
     if expected == 302 and role is None and not ROUTES[name].public:
         assert response["Location"].startswith(reverse("accounts:login"))
     rule = ROUTES[name]

@@ -63,9 +63,10 @@ def test_administrator_creates_an_organisation_and_invites_a_person_who_enrols(
     assert page.status_code == 200 and "<svg" in page.content.decode()
     user = User.objects.get(username="newcomer")
     from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    from abri.accounts.models import EncryptedTOTPDevice
+
+    device = EncryptedTOTPDevice.objects.get(user=user, confirmed=False)
     code = f"{TOTP(device.bin_key).token():06d}"
     done = newcomer.post(reverse("accounts:enrol"), {"code": code})
     assert done["Location"] == reverse("accounts:recovery_codes")
@@ -114,21 +115,24 @@ def test_administration_needs_a_fresh_second_factor(network):
     )
     # A wrong code throttles the device (django-otp doubles the wait after each failure): the
     # person would wait a second; the test lifts the throttle instead.
-    admin_user.totpdevice_set.get().throttle_reset()
+    admin_user.totp_devices.get().throttle_reset()
     response = admin.post(reverse("accounts:step_up"), {"code": totp_now(admin_user), "next": url})
     assert response["Location"] == url
     assert admin.get(url).status_code == 200
     assert AuditEvent.objects.filter(action="stepup.success", actor=admin_user).exists()
 
 
-def test_second_factor_reset_needs_a_recorded_identity_check(network):
+def test_second_factor_reset_needs_a_recorded_identity_check(network, django_capture_on_commit_callbacks):
     admin = sign_in(Client(), network.user("administrator"))
     target = network.user("shelter_staff")
     url = reverse("accounts:user_mfa_reset", args=[target.pk])
     assert admin.post(url, {"identity_check": ""}).status_code == 200
-    assert target.totpdevice_set.exists()
-    admin.post(url, {"identity_check": "Rappel au numéro du CHRS, confirmé par la directrice"})
-    assert not target.totpdevice_set.exists()
+    assert target.totp_devices.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(url, {"identity_check": "Rappel au numéro du CHRS, confirmé par la directrice"})
+    assert not target.totp_devices.exists()
+    # The person is told, in case the caller was not them.
+    assert [m.to for m in mail.outbox] == [[target.email]]
     event = AuditEvent.objects.get(action="mfa.reset")
     assert event.data["identity_check"].startswith("Rappel")
 

@@ -17,7 +17,7 @@ def test_demo_network_is_realistic_and_deterministic(db):
     assert roles == {"coordinator", "administrator", "referrer", "shelter_staff", "partner", "observer"}
     coordinator = User.objects.get(username="coordination")
     assert coordinator.check_password(DEMO_PASSWORD)
-    assert coordinator.totpdevice_set.get().key == demo_totp_key("coordination")
+    assert coordinator.totp_devices.get().key == demo_totp_key("coordination")
     code = current_code("coordination")
     assert len(code) == 6 and code.isdigit()
     # The coordinators' queue looks like a real one: a few dozen requests searched for, none for

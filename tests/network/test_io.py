@@ -395,3 +395,25 @@ def test_xlsx_export_opens_with_its_header(network: Any) -> None:
         iter(load_workbook(io.BytesIO(write_xlsx(export_rows("organisations", [])))).worksheets[0].values)
     )
     assert header == ORGANISATION_COLUMNS
+
+
+def test_a_long_bad_value_is_quoted_as_a_short_excerpt(network: Any) -> None:
+    long_code = "Z" * 5000
+    long_column = "colour" * 1000
+    header = f"name,kind,departement,exploitation_forms,{long_column}\n"
+    data = f"{header}Association Nord,referrer,{long_code},{'x' * 3000}|sexual,\n".encode()
+    report = import_organisations(actor=network.user("administrator"), data=data, filename="o.csv")
+    assert [(e.line, e.column) for e in report.errors] == [(1, f"{long_column[:39]}…")]
+    data = data.replace(f",{long_column}".encode(), b"")
+    report = import_organisations(actor=network.user("administrator"), data=data, filename="o.csv")
+    by_column = {e.column: e.message for e in report.errors}
+    assert by_column == {
+        "departement": f"Unknown département: {'Z' * 39}….",
+        "exploitation_forms": f"Unknown form of exploitation: {'x' * 39}….",
+    }
+
+
+def test_a_message_from_elsewhere_quoting_the_cell_is_shortened_too() -> None:
+    check = network_io._Checker(7, ["short", "y" * 500])
+    check.add("name", f"The value {'y' * 500!r} is not valid.")
+    assert check.errors == [RowError(7, "name", f"The value '{'y' * 39}…' is not valid.")]

@@ -173,3 +173,9 @@ def test_the_decision_form_says_who_reads_the_reason(network):
     referrals.request_transition(actor=network.user("coordinator"), request=req, name="accept")
     referrer = _page(network, "referrer", req)
     assert "Read by the coordinators" in referrer
+
+
+def test_the_referrer_reads_the_reasons_of_the_request_page_decisions_only():
+    from abri.referrals.selectors import REASON_FOR_THE_REFERRER
+
+    assert {"request_information", "redirect", "decline", "close", "withdraw"} == REASON_FOR_THE_REFERRER

@@ -18,8 +18,8 @@ def at_status(network, status):
 
 CASES = [
     (name, status)
-    for name in TRANSITIONS
-    if name != "submit"
+    for name, transition in TRANSITIONS.items()
+    if name != "submit" and transition.on_request_page
     for status in Status.values
     if status != "draft"
 ]
@@ -50,7 +50,9 @@ def test_every_transition_from_every_status(network, name, status):
         assert Request.objects.get(pk=req.pk).status == status
 
 
-@pytest.mark.parametrize("name", [n for n, t in TRANSITIONS.items() if t.reason_required])
+@pytest.mark.parametrize(
+    "name", [n for n, t in TRANSITIONS.items() if t.reason_required and t.on_request_page]
+)
 def test_reason_required(network, name):
     transition = TRANSITIONS[name]
     req = at_status(network, sorted(transition.sources)[0])
@@ -98,3 +100,56 @@ def test_full_assessment_path_with_information_requested(network):
         "accept",
         "start_search",
     ]
+
+
+# --- The placement steps of the same table -----------------------------------------------------
+
+PLACEMENT_STEPS = [name for name, t in TRANSITIONS.items() if not t.on_request_page]
+
+
+@pytest.mark.parametrize("name", PLACEMENT_STEPS)
+def test_placement_steps_are_not_actions_of_the_request_page(network, name):
+    """A shelter's agreement or an arrival goes through the placement services, which check the
+    proposal or the stay first: posting its name to the request page is an unknown action."""
+    transition = TRANSITIONS[name]
+    req = at_status(network, sorted(transition.sources)[0])
+    with pytest.raises(KeyError):
+        services.request_transition(
+            actor=network.user("coordinator"), request=req, name=name, reason="Parce que."
+        )
+    assert Request.objects.get(pk=req.pk).status == sorted(transition.sources)[0]
+
+
+@pytest.mark.parametrize("name", PLACEMENT_STEPS)
+def test_every_placement_step_is_taken_by_a_placement_service(name):
+    """No dead row in the table: each step is applied by abri/placements/services.py."""
+    from pathlib import Path
+
+    import abri.placements.services as placements
+
+    source = Path(placements.__file__).read_text(encoding="utf-8")
+    assert f'"{name}"' in source
+
+
+def test_jobs_act_in_the_system_role_and_only_where_the_table_says(network):
+    """``actor=None`` is the scheduler (role SYSTEM): it may expire proposals, nothing else; a
+    user without a membership (role None) may take no step."""
+    from django.db import transaction
+
+    from abri.referrals import workflow
+
+    assert [n for n, t in TRANSITIONS.items() if workflow.SYSTEM in t.roles] == ["proposal_expired"]
+    req = at_status(network, Status.SEARCHING)
+    with transaction.atomic():
+        workflow.apply(request=req, name="proposal_expired", actor=None)
+    event = RequestEvent.objects.filter(request=req, kind="proposal_expired").get()
+    assert event.actor is None and event.from_status == event.to_status == Status.SEARCHING
+    for name in ("close", "shelter_agreed", "incident"):
+        with pytest.raises(TransitionError) as info, transaction.atomic():
+            workflow.apply(request=req, name=name, actor=None, reason="x")
+        assert info.value.code == "forbidden"
+    nobody = network.user("coordinator")
+    nobody.role = ""
+    with pytest.raises(TransitionError), transaction.atomic():
+        workflow.apply(request=req, name="proposal_expired", actor=nobody)
+    assert Request.objects.get(pk=req.pk).status == Status.SEARCHING
