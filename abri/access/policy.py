@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from abri.access.roles import (
     ADMINISTRATION,
@@ -313,6 +314,41 @@ def disclosed_shelter(request: Any) -> Any:
         Disclosure.objects.filter(request=request).select_related("shelter").order_by("-created_at").first()
     )
     return disclosure.shelter if disclosure else None
+
+
+def danger_zone_label(user: Any, zone: Any) -> str:
+    """How one danger zone reads for this user: the one function every page and form uses.
+
+    A zone drawn around a former shelter (after an incident) is location data (SECURITY.md):
+    coordinators read its town, everyone else "the area of a former placement", never its town,
+    département or radius. A zone the coordinators set is theirs to explain: others read that
+    it exists, not where (it may well be drawn from what a shelter told them).
+    """
+    from abri.referrals.models import DangerZone
+
+    source = zone.source or DangerZone.Source.REFERRER
+    if role_of(user) not in COORDINATION:
+        if source == DangerZone.Source.PLACEMENT:
+            return str(_("the area of a former placement"))
+        if source != DangerZone.Source.REFERRER:
+            return str(_("an area set by the coordinators"))
+    if zone.commune:
+        label = _("%(town)s (%(departement)s, %(radius)s km)") % {
+            "town": zone.commune,
+            "departement": zone.departement,
+            "radius": zone.radius_km,
+        }
+    else:
+        label = _("département %(code)s") % {"code": zone.departement}
+    if source != DangerZone.Source.REFERRER:
+        origin = str(DangerZone.Source(source).label).lower()
+        label = _("%(zone)s: %(source)s") % {"zone": label, "source": origin}
+    return str(label)
+
+
+def danger_zones_for_user(user: Any, request: Any) -> list[str]:
+    """The request's danger zones as this user may read them (``danger_zone_label``)."""
+    return [danger_zone_label(user, zone) for zone in request.danger_zones.all()]
 
 
 def support_persons_for_user(user: Any) -> models.QuerySet[Any]:

@@ -106,6 +106,7 @@ ROUTES: dict[str, Rule] = {
     "referrals:message": Rule(
         roles=COORDINATION | {REFERRER}, obj="request", any_organisation=COORDINATION, get_status=405
     ),
+    "referrals:zones": Rule(roles=COORDINATION, obj="request", any_organisation=COORDINATION, get_status=405),
     "referrals:duplicate": Rule(
         roles=COORDINATION, obj="request", any_organisation=COORDINATION, get_status=405
     ),

@@ -104,7 +104,8 @@ class MfaResetForm(forms.Form):
         label=_("How was the person's identity checked?"),
         max_length=500,
         help_text=_(
-            "For example: called back on the number the organisation gave us, and asked their director."
+            "For example: called back on the number the organisation gave us, and asked their director. "
+            "Kept in the audit log; read by the administrators only."
         ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

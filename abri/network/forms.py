@@ -91,7 +91,10 @@ class UnavailabilityForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=200,
-        help_text=_("For example: works, staff shortage, a place kept for a family."),
+        help_text=_(
+            "For example: works, staff shortage, a place kept for a family. Read by the coordinators "
+            "and your staff."
+        ),
     )
     ends_on = forms.DateField(
         label=_("Unavailable until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

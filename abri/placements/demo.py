@@ -32,14 +32,14 @@ def _staff(shelter: Shelter) -> User:
 
 
 def _candidates(request: Request, size: int) -> list[Shelter]:
-    danger = set(request.danger_zones.values_list("departement", flat=True))
-    shelters = [
-        s
-        for s in Shelter.objects.filter(is_active=True).order_by("name")
-        if s.departement not in danger and request.person.gender in s.accepts_genders
-    ]
+    """The shelters the engine accepts for this request: the proposal service refuses the others."""
+    from abri.search.adapter import exclusions
+
+    shelters = list(Shelter.objects.filter(is_active=True).order_by("name"))
     free = availability_by_shelter(shelters)
-    return [s for s in shelters if free[s.pk].free >= size]
+    shelters = [s for s in shelters if free[s.pk].free >= size]
+    excluded = {e.shelter.pk for e in exclusions(request, shelters)}
+    return [s for s in shelters if s.pk not in excluded]
 
 
 def place(*, rng: random.Random, request: Request, coordinator: User, finish: str) -> None:

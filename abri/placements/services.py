@@ -107,6 +107,27 @@ def _notify_referrer(request: Request, subject: Any) -> None:
     notify(list(User.objects.filter(is_active=True, organisation_id=request.referrer_id)), subject)
 
 
+def _check_hard_constraints(request: Request, shelters: list[Shelter]) -> None:
+    """Refuse a shelter the engine excludes (danger zones, avoid list, household, places), with
+    the engine's own reason: the same code as the search page, so the two cannot disagree.
+
+    Called under the request's row lock, which the zone editors take too. Nobody bypasses it: a
+    coordinator who knows better changes the request's danger zones (with a reason, audited).
+    """
+    from abri.search.adapter import exclusions
+
+    excluded = exclusions(request, shelters)
+    if excluded:
+        first = excluded[0]
+        raise DomainError(
+            _("“%(shelter)s” cannot be proposed: %(reason)s")
+            % {"shelter": first.shelter.name, "reason": first.sentence},
+            field="shelters",
+            # Too few places keeps the code the capacity check gives under the lock.
+            code="no_place" if first.code == "insufficient_places" else first.code,
+        )
+
+
 def proposals_create(
     *, actor: User, request: Request, shelters: list[Shelter], http_request: HttpRequest | None = None
 ) -> list[Proposal]:
@@ -114,10 +135,16 @@ def proposals_create(
     _coordinator(actor)
     if not 1 <= len(shelters) <= MAX_PROPOSALS_AT_ONCE:
         raise DomainError(_("Choose one to three shelters."), field="shelters")
+    # Checked once before the transaction: a refusal costs no lock, and the engine's imports and
+    # geography are loaded before the write lock is taken (SQLite's IMMEDIATE transactions queue
+    # every writer behind it). Checked again under the lock, where the zones cannot change.
+    if request.status in (Status.ACCEPTED, Status.SEARCHING):
+        _check_hard_constraints(request, shelters)
     with transaction.atomic(durable=not transaction.get_connection().in_atomic_block):
         locked = Request.objects.select_for_update().get(pk=request.pk)
         if locked.status not in (Status.ACCEPTED, Status.SEARCHING):
             raise TransitionError(_("Proposals are made for requests being searched."), code="wrong_state")
+        _check_hard_constraints(locked, shelters)
         places = household_size(locked)
         expires = timezone.now() + ANSWER_DELAY[Urgency(locked.urgency)]
         created = []
@@ -458,8 +485,10 @@ def incident_report(
             capacity.give_back_places(shelter_id=locked.shelter_id, places=locked.places)
         request = locked.request
         shelter = locked.shelter
+        # The engine avoids the area; only coordinators may read where it is (policy.danger_zone_label).
         DangerZone.objects.create(
             request=request,
+            source=DangerZone.Source.PLACEMENT,
             departement=shelter.departement,
             commune=shelter.commune,
             latitude=shelter.latitude,

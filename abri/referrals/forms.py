@@ -78,7 +78,10 @@ class SituationForm(forms.Form):
         label=_("The situation in a few words"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=3000,
-        help_text=_("What happened, why the person is in danger here."),
+        help_text=_(
+            "What happened, why the person is in danger here. Read by the coordinators and your "
+            "organisation; never by a shelter."
+        ),
     )
     exploitation_forms = forms.MultipleChoiceField(
         label=_("Forms of exploitation"),
@@ -95,7 +98,10 @@ class SituationForm(forms.Form):
         label=_("Danger zones: towns"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line, as “Town (département)”, for example “Marseille (13)”."),
+        help_text=_(
+            "One per line, as “Town (département)”, for example “Marseille (13)”. Read by the "
+            "coordinators and your organisation; a shelter learns only that it is far from danger."
+        ),
     )
     town_radius_km = forms.IntegerField(
         label=_("Around each town (km)"), min_value=0, max_value=300, initial=30
@@ -108,7 +114,10 @@ class SituationForm(forms.Form):
         required=False,
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Network, family, spouse; where they are. Stored encrypted."),
+        help_text=_(
+            "Network, family, spouse; where they are. Read by the coordinators and your organisation; "
+            "stored encrypted."
+        ),
     )
     exploiter_relation = forms.ChoiceField(
         label=_("Who the exploiter was"),
@@ -154,7 +163,10 @@ class NeedsForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Only what the shelter must know to welcome the person. Stored encrypted."),
+        help_text=_(
+            "What the coordinators must know to find a place that suits the person. Read by the "
+            "coordinators and your organisation; stored encrypted."
+        ),
     )
     complaint_filed = forms.BooleanField(label=_("A complaint has been filed"), required=False)
     permit_status = forms.ChoiceField(label=_("Residence situation"), choices=PermitStatus.choices)
@@ -168,7 +180,11 @@ class ConsentForm(forms.Form):
             "secret; they can say no at any step. Nothing happens without their agreement."
         ),
     )
-    obtained_by = forms.CharField(label=_("Consent obtained by (your name)"), max_length=150)
+    obtained_by = forms.CharField(
+        label=_("Consent obtained by (your name)"),
+        max_length=150,
+        help_text=_("Read by the coordinators and your organisation."),
+    )
     obtained_at = forms.DateTimeField(
         label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -180,12 +196,21 @@ class ConsentForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the audit log; read by the coordinators and the administrators only."),
     )
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Read by the coordinators and the field worker's organisation; never by a shelter."),
+    )
 
 
 class WorklistFilterForm(forms.Form):
@@ -218,3 +243,36 @@ class AttachmentForm(forms.Form):
             self.fields["kind"].choices = [  # type: ignore[attr-defined]
                 c for c in Attachment.Kind.choices if c[0] != Attachment.Kind.TICKET
             ]
+
+
+class ZonesForm(forms.Form):
+    """The coordinators' change of a request's danger zones (``services.request_zones_change``)."""
+
+    remove = forms.MultipleChoiceField(
+        label=_("Zones to remove"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    departements = forms.MultipleChoiceField(
+        label=_("Départements to add"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    towns = forms.CharField(
+        label=_("Towns to add"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "One per line, as “Town (département)”. The field worker reads only that the coordinators "
+            "set an area, never which."
+        ),
+    )
+    radius_km = forms.IntegerField(label=_("Around each town (km)"), min_value=0, max_value=300, initial=30)
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Read by the coordinators only; never shown to the field worker."),
+    )
+
+    def __init__(self, *args: Any, zones: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].choices = zones  # type: ignore[attr-defined]
+        self.fields["departements"].choices = departement_choices()  # type: ignore[attr-defined]

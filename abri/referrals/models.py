@@ -212,9 +212,19 @@ class Request(BaseModel):
 
 
 class DangerZone(BaseModel):
-    """Where the exploiters operate or could find the person: a département or a town with a radius."""
+    """Where the exploiters operate or could find the person: a département or a town with a radius.
+
+    ``source`` says who placed the zone. A zone drawn around a former shelter (after an incident)
+    is location data: only coordinators read where it is (``abri.access.policy.danger_zone_label``).
+    """
+
+    class Source(models.TextChoices):
+        REFERRER = "referrer", _("Given by the field worker")
+        PLACEMENT = "placement", _("Around a former placement")
+        COORDINATION = "coordination", _("Set by the coordinators")
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="danger_zones")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.REFERRER)
     departement = models.CharField(_("département"), max_length=3, blank=True)
     commune = models.CharField(_("town"), max_length=120, blank=True)
     latitude = models.FloatField(null=True, blank=True)

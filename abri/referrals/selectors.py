@@ -9,8 +9,9 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from abri.access.roles import COORDINATION, role_of
 from abri.referrals.models import Request, Status, Urgency
-from abri.referrals.workflow import NEXT_ACTION, OPEN_STATUSES
+from abri.referrals.workflow import NEXT_ACTION, OPEN_STATUSES, TRANSITIONS
 
 URGENCY_RANK = {Urgency.IMMEDIATE: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
 # Not assessed within 2 working days is late; within 1 it is due soon (immediate danger: hours).
@@ -80,3 +81,65 @@ def worklist(
     else:
         rows.sort(key=lambda row: -row.age_days)
     return rows
+
+
+# The timeline's kinds whose reason was written *for the field worker*: the request page's
+# decisions that need a reason (the decision form says "the field worker reads it"; the same rule
+# as ``workflow.apply`` for ``decision_reason``) and the field worker's own withdrawal. Every other
+# reason (a shelter's withdrawal, a missed arrival, a disclosure, a change of the danger zones,
+# any kind added later outside the request page) is someone else's free text: never shown
+# outside coordination.
+REASON_FOR_THE_REFERRER = frozenset(
+    t.name for t in TRANSITIONS.values() if t.on_request_page and t.reason_required
+)
+# Kinds whose reason is a code, shown as its label.
+CODED_REASONS = frozenset({"shelter_refused"})
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime.datetime
+    kind: str
+    actor: str  # coordinators only
+    reason: str
+
+
+def _coded_reason(value: str) -> str:
+    from abri.placements.models import RefusalReason
+
+    return str(RefusalReason(value).label) if value in RefusalReason.values else ""
+
+
+def readable_reason(user: Any, event: Any) -> str:
+    """An event's reason as this user may read it (empty when not theirs to read)."""
+    if event.kind in CODED_REASONS:
+        return _coded_reason(event.reason)
+    if role_of(user) in COORDINATION or event.kind in REASON_FOR_THE_REFERRER:
+        return str(event.reason)
+    return ""
+
+
+def timeline(user: Any, request: Request) -> list[TimelineEntry]:
+    """The request's timeline as this user may read it: every page shows it through here."""
+    coordinator = role_of(user) in COORDINATION
+    return [
+        TimelineEntry(
+            at=event.at,
+            kind=event.kind,
+            actor=event.actor.get_username() if coordinator and event.actor else "",
+            reason=readable_reason(user, event),
+        )
+        for event in request.events.select_related("actor")
+    ]
+
+
+def decision_reason(user: Any, request: Request) -> str:
+    """The reason of the decision that set the request's current status, for the banner.
+
+    Coordinators read the stored one; anyone else the reason of the latest event that moved the
+    request to its current status, if that reason was written for them (``readable_reason``).
+    """
+    if role_of(user) in COORDINATION:
+        return str(request.decision_reason)
+    event = request.events.filter(to_status=request.status).exclude(reason="").order_by("-at", "-id").first()
+    return readable_reason(user, event) if event is not None else ""

@@ -20,6 +20,7 @@ from abri.audit.models import AuditNote
 from abri.audit.services import audit_record
 from abri.core import crypto, geography
 from abri.core.errors import DomainError
+from abri.core.ids import is_uuid
 from abri.core.mail import queue_mail
 from abri.core.vocabulary import LANGUAGE_CODES, ExploitationForm, Gender
 from abri.referrals import workflow
@@ -184,23 +185,20 @@ def request_save_household(*, actor: User, request: Request, members: list[dict[
         _save_step(actor, request, None, 2)
 
 
-def request_save_situation(*, actor: User, request: Request, data: dict[str, Any]) -> None:
-    """Step 3: urgency, the form of exploitation, the danger zones, what is known of the exploiters."""
-    _require_draft_or_info(actor, request)
-    person = request.person
-    person.exploitation_forms = _clean_choice_list(
-        data.get("exploitation_forms"), set(ExploitationForm.values), "exploitation_forms"
-    )
-    if not person.exploitation_forms:
-        raise DomainError(_("Choose at least one form of exploitation."), field="exploitation_forms")
-    departements = sorted(set(data.get("danger_departements") or []))
+def _clean_departements(values: Any, field: str) -> list[str]:
+    departements = sorted(set(values or []))
     for code in departements:
         try:
             geography.departement(code)
         except KeyError as exc:
-            raise DomainError(_("Unknown département."), field="danger_departements") from exc
+            raise DomainError(_("Unknown département."), field=field) from exc
+    return departements
+
+
+def _clean_towns(text: Any, field: str) -> list[Any]:
+    """Towns written one per line as "Town (département)", each found in the shipped geography."""
     towns = []
-    for name in [t.strip() for t in str(data.get("danger_towns") or "").split("\n") if t.strip()]:
+    for name in [t.strip() for t in str(text or "").split("\n") if t.strip()]:
         label, _sep, dep = name.partition("(")
         code = dep.strip(" )") or None
         try:
@@ -212,7 +210,7 @@ def request_save_situation(*, actor: User, request: Request, data: dict[str, Any
         if not matches:
             raise DomainError(
                 _("Unknown town: %(town)s. Write it as “Town (département)”.") % {"town": name},
-                field="danger_towns",
+                field=field,
             )
         if code is None and len({m.departement for m in matches}) > 1:
             # Several towns bear this name (Saint-Denis 93 and 974): a wrong guess would measure the
@@ -227,9 +225,23 @@ def request_save_situation(*, actor: User, request: Request, data: dict[str, Any
                     "codes": ", ".join(sorted({m.departement for m in matches})),
                     "first": matches[0].departement,
                 },
-                field="danger_towns",
+                field=field,
             )
         towns.append(matches[0])
+    return towns
+
+
+def request_save_situation(*, actor: User, request: Request, data: dict[str, Any]) -> None:
+    """Step 3: urgency, the form of exploitation, the danger zones, what is known of the exploiters."""
+    _require_draft_or_info(actor, request)
+    person = request.person
+    person.exploitation_forms = _clean_choice_list(
+        data.get("exploitation_forms"), set(ExploitationForm.values), "exploitation_forms"
+    )
+    if not person.exploitation_forms:
+        raise DomainError(_("Choose at least one form of exploitation."), field="exploitation_forms")
+    departements = _clean_departements(data.get("danger_departements"), "danger_departements")
+    towns = _clean_towns(data.get("danger_towns"), "danger_towns")
     if not departements and not towns:
         raise DomainError(
             _("Give at least one place where the exploiters operate."), field="danger_departements"
@@ -243,7 +255,9 @@ def request_save_situation(*, actor: User, request: Request, data: dict[str, Any
     person.exploiter_relation = _choice(data, "exploiter_relation", ExploiterRelation)
     person.housed_by_exploiter = _choice(data, "housed_by_exploiter", YesNoUnknown)
     with transaction.atomic():
-        request.danger_zones.all().delete()
+        # Only the zones the field worker gave: a zone from a former placement or set by the
+        # coordinators is not theirs to change (nor to read: policy.danger_zone_label).
+        request.danger_zones.filter(source=DangerZone.Source.REFERRER).delete()
         zones = [DangerZone(request=request, departement=code) for code in departements]
         zones += [
             DangerZone(
@@ -259,6 +273,75 @@ def request_save_situation(*, actor: User, request: Request, data: dict[str, Any
         DangerZone.objects.bulk_create(zones)
         request.save(update_fields=["urgency", "situation", "min_distance_km", "updated_at"])
         _save_step(actor, request, person, 3)
+
+
+def request_zones_change(
+    *,
+    actor: User,
+    request: Request,
+    reason: str,
+    remove: list[str] | None = None,
+    departements: list[str] | None = None,
+    towns: str = "",
+    radius_km: int = 30,
+    http_request: HttpRequest | None = None,
+) -> Request:
+    """A coordinator changes a request's danger zones: the only way past a zone the engine holds.
+
+    The proposal service refuses a shelter inside a zone and nobody bypasses it; a coordinator who
+    knows better (the network left a town, a zone was mistyped) removes or adds zones here, with a
+    reason, on the timeline (coordinators read it) and in the audit log. Added zones are the
+    coordinators' own: others read that they exist, not where (``policy.danger_zone_label``).
+    """
+    if role_of(actor) not in COORDINATION:
+        raise DomainError(_("Only coordinators change the danger zones of a request."), code="forbidden")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("A reason is required."), field="reason")
+    added_departements = _clean_departements(departements, "departements")
+    added_towns = _clean_towns(towns, "towns")
+    if not 0 <= radius_km <= 300:
+        raise DomainError(_("The radius is between 0 and 300 km."), field="radius_km")
+    with transaction.atomic():
+        # The proposal service checks the zones under this lock: no proposal slips in between.
+        locked = Request.objects.select_for_update().get(pk=request.pk)
+        if locked.status in (Status.DRAFT, Status.CLOSED):
+            raise DomainError(
+                _("The danger zones of this request can no longer be changed."), code="wrong_state"
+            )
+        removed = locked.danger_zones.filter(pk__in=[pk for pk in remove or [] if is_uuid(pk)])
+        removed_count = removed.count()
+        if not removed_count and not added_departements and not added_towns:
+            raise DomainError(_("Choose a zone to remove or give one to add."), field="remove")
+        remaining = locked.danger_zones.count() - removed_count
+        if remaining + len(added_departements) + len(added_towns) == 0:
+            raise DomainError(_("A request keeps at least one danger zone."), field="remove")
+        removed.delete()
+        source = DangerZone.Source.COORDINATION
+        DangerZone.objects.bulk_create(
+            [DangerZone(request=locked, source=source, departement=code) for code in added_departements]
+            + [
+                DangerZone(
+                    request=locked,
+                    source=source,
+                    departement=t.departement,
+                    commune=t.name,
+                    latitude=t.lat,
+                    longitude=t.lon,
+                    radius_km=radius_km,
+                )
+                for t in added_towns
+            ]
+        )
+        _log(locked, actor, "zones_changed", locked.status, locked.status, reason)
+        audit_record(
+            action="request.zones_change",
+            actor=actor,
+            target=locked,
+            data={"removed": removed_count, "added": len(added_departements) + len(added_towns)},
+            request=http_request,
+        )
+    return locked
 
 
 def request_save_needs(*, actor: User, request: Request, data: dict[str, Any]) -> None:
@@ -582,8 +665,15 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
                 "urgency": request.urgency,
                 "situation": request.situation,
                 "submitted_at": request.submitted_at.isoformat() if request.submitted_at else None,
+                # The person's own file: she knows where she lived, so a zone around a former
+                # placement keeps its town here (coordinators produce this export, step-up).
                 "danger_zones": [
-                    {"departement": z.departement, "town": z.commune, "radius_km": z.radius_km}
+                    {
+                        "departement": z.departement,
+                        "town": z.commune,
+                        "radius_km": z.radius_km,
+                        "source": z.source,
+                    }
                     for z in request.danger_zones.all()
                 ],
                 "consent": {

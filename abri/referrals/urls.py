@@ -12,6 +12,7 @@ urlpatterns = [
     path("requests/<uuid:pk>/step/<int:step>/", views.step_view, name="step"),
     path("requests/<uuid:pk>/transition/", views.transition_view, name="transition"),
     path("requests/<uuid:pk>/message/", views.message_view, name="message"),
+    path("requests/<uuid:pk>/zones/", views.zones_view, name="zones"),
     path("requests/<uuid:pk>/duplicate/", views.duplicate_view, name="duplicate"),
     path("requests/<uuid:pk>/attachments/", views.attachment_upload_view, name="attachment_upload"),
     path("attachments/<uuid:pk>/", views.attachment_download_view, name="attachment"),

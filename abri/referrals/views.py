@@ -17,6 +17,8 @@ from abri.access.policy import (
     IDENTITY_FIELDS,
     Identity,
     attachments_for_user,
+    danger_zone_label,
+    danger_zones_for_user,
     get_for_user,
     identity_for,
     persons_for_user,
@@ -26,7 +28,6 @@ from abri.access.policy import (
 from abri.access.roles import COORDINATION, role_of
 from abri.accounts.stepup import require_step_up
 from abri.audit.services import audit_read
-from abri.core import geography
 from abri.core.errors import DomainError
 from abri.core.forms import add_domain_error, form_errors_text
 from abri.core.types import AuthedRequest
@@ -43,9 +44,10 @@ from abri.referrals.forms import (
     ReasonForm,
     SituationForm,
     WorklistFilterForm,
+    ZonesForm,
 )
-from abri.referrals.models import DuplicateCandidate, Request, Status
-from abri.referrals.selectors import worklist
+from abri.referrals.models import DangerZone, DuplicateCandidate, Request, Status
+from abri.referrals.selectors import decision_reason, timeline, worklist
 from abri.referrals.workflow import OPEN_STATUSES, REFERRER_WORD, allowed_transitions
 from abri.support.selectors import support_summary
 
@@ -94,7 +96,8 @@ def _initial(req: Request, step: int, identity: Identity | None = None) -> Any:
     if step == 2:
         return [{"relation": m.relation, "gender": m.gender, "age": m.age} for m in person.household.all()]
     if step == 3:
-        zones = list(req.danger_zones.all())
+        # The form edits only what the field worker gave; other zones are listed, not editable.
+        zones = list(req.danger_zones.filter(source=DangerZone.Source.REFERRER))
         return {
             "urgency": req.urgency,
             "situation": req.situation,
@@ -194,6 +197,12 @@ def step_view(request: AuthedRequest, pk: str, step: int) -> HttpResponse:
             "title": STEP_TITLES[step],
             "steps": STEP_TITLES,
             "is_formset": step == 2,
+            "kept_zones": [
+                danger_zone_label(request.user, z)
+                for z in req.danger_zones.exclude(source=DangerZone.Source.REFERRER)
+            ]
+            if step == 3
+            else [],
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -224,7 +233,7 @@ def _review(request: AuthedRequest, req: Request) -> HttpResponse:
             "title": STEP_TITLES[6],
             "error": error,
             "identity": identity_for(request.user, req.person, request=request),
-            **_profile_context(req),
+            **_profile_context(req, request.user),
         },
         status=400 if error else 200,
     )
@@ -233,12 +242,13 @@ def _review(request: AuthedRequest, req: Request) -> HttpResponse:
 # --- Both sides -----------------------------------------------------------------------------
 
 
-def _profile_context(req: Request) -> dict[str, Any]:
+def _profile_context(req: Request, user: Any) -> dict[str, Any]:
     person = req.person
     return {
         "person": person,
         "household": list(person.household.all()),
-        "zones": list(req.danger_zones.all()),
+        # Labels, not zones: a zone from a former shelter reads as such outside coordination.
+        "zones": danger_zones_for_user(user, req),
         "languages": [language_label(c) for c in person.languages],
         "forms": [
             ExploitationForm(c).label for c in person.exploitation_forms if c in ExploitationForm.values
@@ -259,7 +269,20 @@ def _placement_context(req: Request, role: str | None) -> dict[str, Any]:
         )
         return {"proposals": proposals, "stays": list(req.stays.select_related("shelter"))}
     transfer = Transfer.objects.filter(proposal__request=req, proposal__status__in=HOLDING).first()
-    return {"departure": transfer, "disclosed": disclosed_shelter(req)}
+    # The departure side only, and no free text but the place written for them: the escort's
+    # name is the coordinators' and the shelter's (it can tell where the person goes).
+    departure = (
+        {
+            "travel_date": transfer.travel_date,
+            "departure_time": transfer.departure_time,
+            "departure_place": transfer.departure_place,
+            "travel_mode": transfer.get_travel_mode_display(),
+            "escorted": bool(transfer.escort),
+        }
+        if transfer
+        else None
+    )
+    return {"departure": departure, "disclosed": disclosed_shelter(req)}
 
 
 def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
@@ -268,21 +291,23 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
     role = role_of(request.user)
     if role not in COORDINATION and req.status == Status.DRAFT:
         return redirect("referrals:step", pk=req.pk, step=req.draft_step if req.draft_step <= 6 else 6)
-    context = _profile_context(req)
+    context = _profile_context(req, request.user)
     context["identity"] = identity_for(
         request.user, req.person, request=request, also=("situation", "exploiters")
     )
-    zones = context["zones"]
     context.update(
         {
             "req": req,
             "is_coordinator": role in COORDINATION,
             "word": REFERRER_WORD[Status(req.status)],
             "transitions": allowed_transitions(status=req.status, role=role),
-            "events": req.events.select_related("actor"),
+            # Reasons through the selector: free text reaches the referrer only if written for them.
+            "events": timeline(request.user, req),
+            "decision_reason": decision_reason(request.user, req),
             "thread": req.messages.select_related("author"),
             "message_form": MessageForm(),
             "reason_form": ReasonForm(),
+            "zones_form": _zones_form(request, req) if role in COORDINATION else None,
             "attachment_form": AttachmentForm(referrer=role not in COORDINATION),
             "attachments": attachments_for_user(request.user).filter(request=req),
             "duplicates": DuplicateCandidate.objects.filter(
@@ -293,8 +318,6 @@ def detail_view(request: AuthedRequest, pk: str) -> HttpResponse:
             **_placement_context(req, role),
             # Referrers read where the support stands, never its details (SECURITY.md).
             "support": support_summary(req.person) if req.status != Status.DRAFT else None,
-            "zone_departements": sorted({z.departement for z in zones}),
-            "zone_regions": sorted({geography.region_of(z.departement).name for z in zones if z.departement}),
         }
     )
     return render(request, "referrals/detail.html", context)
@@ -318,6 +341,38 @@ def transition_view(request: AuthedRequest, pk: str) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Done."))
+    return redirect("referrals:detail", pk=req.pk)
+
+
+def _zones_form(request: AuthedRequest, req: Request, data: Any = None) -> ZonesForm:
+    zones = [(str(z.pk), danger_zone_label(request.user, z)) for z in req.danger_zones.all()]
+    return ZonesForm(data, zones=zones, initial={"radius_km": 30})
+
+
+@require_POST
+def zones_view(request: AuthedRequest, pk: str) -> HttpResponse:
+    """A coordinator changes the danger zones (the engine and the proposals hold them)."""
+    req = _get_request(request, pk)
+    form = _zones_form(request, req, request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return redirect("referrals:detail", pk=req.pk)
+    data = form.cleaned_data
+    try:
+        services.request_zones_change(
+            actor=request.user,
+            request=req,
+            reason=data["reason"],
+            remove=data["remove"],
+            departements=data["departements"],
+            towns=data["towns"],
+            radius_km=data["radius_km"],
+            http_request=request,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The danger zones are changed."))
     return redirect("referrals:detail", pk=req.pk)
 
 

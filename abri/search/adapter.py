@@ -14,10 +14,13 @@ from typing import Any
 import numpy as np
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from abri.core import geography
-from abri.matching import Weights, parse_problem, prepare, rank_context
+from abri.matching import Explainer, Weights, parse_problem, prepare, rank_context
+from abri.matching import render as render_sentence
 from abri.matching.model import Instance
+from abri.matching.reasons import CODES
 from abri.network.availability import availability_by_shelter
 from abri.network.models import Shelter
 from abri.referrals.models import HouseholdMember, Request, Status, Urgency
@@ -150,3 +153,47 @@ def build(requests: list[Request], shelters: models.QuerySet[Shelter] | None = N
 
 def ranking_context(built: Built) -> Any:
     return rank_context(built.instance)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A shelter the engine excludes for a request: the first hard constraint it fails."""
+
+    shelter: Shelter
+    code: str  # abri.matching.reasons.CODES
+    sentence: str  # the engine's reason, in the active language
+
+
+def engine_language() -> str:
+    """The engine writes French and English; anything else reads French (the default)."""
+    return "en" if (get_language() or "fr").startswith("en") else "fr"
+
+
+def exclusions(request: Request, shelters: list[Shelter]) -> list[Exclusion]:
+    """The engine's verdict on these shelters for this request: those it excludes, and why.
+
+    The same problem, matrices and reasons as the search page (``build``, ``Instance.fail``,
+    ``Explainer.reason``), so that a proposal holds exactly the constraints the search shows.
+    A shelter that is not active is not in the problem: the capacity check refuses it.
+    """
+    if not shelters:
+        return []
+    built = build([request], Shelter.objects.filter(pk__in=[s.pk for s in shelters]))
+    instance = built.instance
+    i = instance.problem.request_index(str(request.pk))
+    lang = engine_language()
+    out = []
+    explainer = None
+    for j, shelter in enumerate(instance.problem.shelters):
+        code = int(instance.fail[i, j])
+        if code:
+            # The explainer solves a small LP for its context: only when there is a reason to give.
+            explainer = explainer or Explainer(rank_context(instance))
+            out.append(
+                Exclusion(
+                    shelter=built.shelters[shelter.id],
+                    code=CODES[code],
+                    sentence=render_sentence(explainer.reason(i, j), lang),
+                )
+            )
+    return out

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from abri.access.policy import get_for_user, requests_for_user
@@ -43,10 +42,6 @@ def _humanise(sentence: str, built: adapter.Built) -> str:
     return _UUID.sub(name, sentence)
 
 
-def _lang() -> str:
-    return "en" if (get_language() or "fr").startswith("en") else "fr"
-
-
 def find_view(request: AuthedRequest, pk: str) -> HttpResponse:
     """The ranked safe shelters for one request, each with why, in under a second."""
     req = get_for_user(requests_for_user(request.user), pk, user=request.user, request=request)
@@ -58,7 +53,7 @@ def find_view(request: AuthedRequest, pk: str) -> HttpResponse:
     explainer = Explainer(ctx)
     i = built.instance.problem.request_index(str(req.pk))
     ranking = rank_request(ctx, i)
-    lang = _lang()
+    lang = adapter.engine_language()
     shelters = built.instance.problem.shelters
     eligible = []
     for rank, entry in enumerate(ranking, start=1):
@@ -115,7 +110,7 @@ def plan_view(request: AuthedRequest) -> HttpResponse:
         built = adapter.build(requests)
         plan = solve(built.instance.problem, instance=built.instance, time_limit=10.0)
         explainer = Explainer(adapter.ranking_context(built), plan)
-        lang = _lang()
+        lang = adapter.engine_language()
         for i, r in enumerate(built.instance.problem.requests):
             j = int(plan.shelter[i])
             if j >= 0:

@@ -38,6 +38,12 @@ def _amount(label: Any, *, required: bool = False) -> forms.DecimalField:
     )
 
 
+# Who reads an entry's details (policy.support_details_visible), said next to each free-text field.
+DETAILS_READERS = _(
+    "Read by the coordinators, the person's shelter and your organisation; other partners never read it."
+)
+
+
 def _note(label: Any, help_text: Any = "") -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -127,12 +133,20 @@ class CaseForm(forms.Form):
         label=_("Where the complaint was filed"),
         max_length=200,
         required=False,
-        help_text=_("Police station, gendarmerie or prosecutor."),
+        help_text=_(
+            "Police station, gendarmerie or prosecutor. Read by the coordinators, the person's shelter "
+            "and your organisation; other partners never read it."
+        ),
     )
     stage = forms.ChoiceField(label=_("Stage"), choices=CaseStage.choices)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=CaseOutcome.choices, initial=CaseOutcome.PENDING)
     decided_on = _date(_("Decided on"), help_text=_("The date of the final decision."))
-    lawyer = forms.CharField(label=_("Lawyer"), max_length=200, required=False)
+    lawyer = forms.CharField(
+        label=_("Lawyer"),
+        max_length=200,
+        required=False,
+        help_text=DETAILS_READERS,
+    )
     civil_party = forms.BooleanField(label=_("The person is a civil party"), required=False)
     civil_party_on = _date(_("Civil party since"))
 
@@ -145,10 +159,21 @@ class HearingForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M"],
     )
     court = forms.CharField(
-        label=_("Court"), max_length=150, help_text=_("For example: tribunal correctionnel de Paris.")
+        label=_("Court"),
+        max_length=150,
+        help_text=_(
+            "For example: tribunal correctionnel de Paris. Read by the coordinators, the person's shelter "
+            "and the partners who follow the person; another partner never reads where an audition is."
+        ),
     )
     outcome = forms.CharField(
-        label=_("Outcome"), max_length=300, required=False, help_text=_("Once the hearing has taken place.")
+        label=_("Outcome"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Once the hearing has taken place. Read by the coordinators, the person's shelter and your "
+            "organisation; other partners read only that it is recorded."
+        ),
     )
 
 
@@ -166,7 +191,10 @@ class IncidentForm(forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), choices=SupportIncidentKind.choices)
     occurred_on = _date(_("On"), required=True)
     description = forms.CharField(
-        label=_("Details"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Details"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=DETAILS_READERS,
     )
     emergency_move = forms.BooleanField(label=_("The person must be moved at once"), required=False)
 

@@ -56,7 +56,11 @@ class SessionForm(forms.Form):
     )
     trainer = forms.ChoiceField(label=_("Trainer organisation"))
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("Read by the coordinators and the trainer organisation only."),
     )
 
     def __init__(self, *args: Any, trainers: Any, **kwargs: Any) -> None:

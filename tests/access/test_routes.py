@@ -107,7 +107,7 @@ def _proposal(network: Network, side: str, *, arrive: bool = False) -> Any:
 
     operator = network.org("shelter_operator", side)
     shelter = make_shelter(
-        network, operator, 4, dedicated_places=3, max_children=2, name=f"CHRS Route {uuid.uuid4().hex[:8]}"
+        network, operator, 0, dedicated_places=3, max_children=2, name=f"CHRS Route {uuid.uuid4().hex[:8]}"
     )
     (proposal,) = services.proposals_create(
         actor=network.user("coordinator"), request=searching_request(network), shelters=[shelter]

@@ -142,9 +142,19 @@ def known_network(network: Any) -> Known:
     Organisation.objects.filter(pk=network.org("referrer", "other").pk).update(
         departement="69", sector="association"
     )
-    shelter_a = make_shelter(network, network.org("shelter_operator"), 0, dedicated_places=3, max_children=2)
+    # Both take men too: r2 (a man) is proposed to both, and the proposal service holds the
+    # engine's hard constraints.
+    both = ["F", "M"]
+    shelter_a = make_shelter(
+        network, network.org("shelter_operator"), 0, dedicated_places=3, max_children=2, accepts_genders=both
+    )
     shelter_b = make_shelter(
-        network, network.org("shelter_operator", "other"), 3, dedicated_places=3, max_children=2
+        network,
+        network.org("shelter_operator", "other"),
+        3,
+        dedicated_places=3,
+        max_children=2,
+        accepts_genders=both,
     )
     long_ago = timezone.now() - datetime.timedelta(days=800)
     Shelter.objects.update(created_at=long_ago)

@@ -17,7 +17,7 @@ def resident(network: Any, side: str = "own") -> Any:
     """A person living now in a shelter of that side's operator (a woman and her child)."""
     operator = network.org("shelter_operator", side)
     shelter = make_shelter(
-        network, operator, 4, dedicated_places=3, max_children=2, name=f"CHRS Support {uuid.uuid4().hex[:8]}"
+        network, operator, 0, dedicated_places=3, max_children=2, name=f"CHRS Support {uuid.uuid4().hex[:8]}"
     )
     (proposal,) = placements.proposals_create(
         actor=network.user("coordinator"), request=searching_request(network), shelters=[shelter]
