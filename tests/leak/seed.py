@@ -103,6 +103,18 @@ class Seeder:
                     f"the recount says {recount}"
                 )
 
+    def may(self, journey: str, what: str, action: Callable[[], Any]) -> bool:
+        """An action the rules may allow or refuse (a transition other branches may add): when
+        allowed, the invariants must hold after it like after any step."""
+        try:
+            action()
+        except DomainError:
+            return False
+        finally:
+            self.steps += 1
+            self.check_invariants(f"{journey}: after {what}")
+        return True
+
     def must_refuse(self, journey: str, what: str, action: Callable[[], Any], item: str) -> None:
         """An action the rules forbid: it must raise a DomainError and change nothing."""
         try:
@@ -675,5 +687,37 @@ def seed(network: Network) -> Seeder:
     j = "P15 another referrer's request"
     req = s.searching(s.file(j, side="other"))
     s.propose(j, req, "B")
+
+    # P16 waits for the referrer's answer, P17 is accepted and not yet searched.
+    j = "P16 information requested"
+    req = s.file(j)
+    info = s.add("request.decision_reason", s.token("Info"), req.person)
+    s.step(
+        j,
+        "asking for information",
+        lambda: referrals.request_transition(
+            actor=coordinator, request=req, name="request_information", reason=info
+        ),
+    )
+    j = "P17 accepted"
+    req = s.file(j)
+    s.step(
+        j, "accepting", lambda: referrals.request_transition(actor=coordinator, request=req, name="accept")
+    )
+
+    # P18: B agreed, then the referrer withdraws the request if the workflow allows it from
+    # "place found" (the agreed proposal must then end with it, and B lose the identity).
+    j = "P18 agreed, then withdrawn by the referrer if allowed"
+    req = s.searching(s.file(j))
+    (p18,) = s.propose(j, req, "B")
+    s.step(j, "B agreeing", lambda: placements.proposal_agree(actor=s.staff_of(p18), proposal=p18))
+    reason = s.add("request.withdraw_reason", s.token("Withdraw"), req.person)
+    s.may(
+        j,
+        "the referrer withdrawing after the agreement",
+        lambda: referrals.request_transition(
+            actor=referrer, request=Request.objects.get(pk=req.pk), name="withdraw", reason=reason
+        ),
+    )
     _ = (sB, sD)
     return s
