@@ -26,6 +26,7 @@ from abri.support import services as support
 from tests.conftest import Network
 from tests.network.factories import make_shelter
 from tests.referrals.factories import tiny_png
+from tests.training.factories import attend, make_session
 
 # Real communes (they are checked against the shipped geography), each far enough from the
 # others and from the danger zones for the engine's hard constraints, with names found nowhere
@@ -719,5 +720,10 @@ def seed(network: Network) -> Seeder:
             actor=referrer, request=Request.objects.get(pk=req.pk), name="withdraw", reason=reason
         ),
     )
+    # A training given by the partner, attended by shelter staff: its pages and certificate (a
+    # PDF) are crawled like the others, so their text is checked too.
+    session = make_session(network, trainer=network.org("support_partner"), days_ago=10)
+    attend(network, session, network.user("shelter_staff"))
+    attend(network, session, network.user("referrer"))
     _ = (sB, sD)
     return s
