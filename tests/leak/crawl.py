@@ -195,6 +195,8 @@ class Result:
     canaries: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+    # (relation, field) pairs seen where the matrix allows them: the crawl's positive control.
+    seen: set[tuple[str, str]] = field(default_factory=set)
 
 
 TOKEN = re.compile(r"cnry[a-z]+\d{3}q")
@@ -308,8 +310,10 @@ def check_text(
     """Record every canary the viewer may not see; return the identity canaries shown."""
     shown_identity = []
     for spelling, canaries in matcher.found(text).items():
-        if any(judge.allowed(user, c) for c in canaries):
-            shown_identity.extend(c for c in canaries if c.key in IDENTITY_ROWS)
+        allowed = [c for c in canaries if judge.allowed(user, c)]
+        if allowed:
+            shown_identity.extend(c for c in allowed if c.key in IDENTITY_ROWS)
+            result.seen.update((judge.relation(user, c.subject), c.key) for c in allowed)
             continue
         c = canaries[0]
         relation = judge.relation(user, c.subject)

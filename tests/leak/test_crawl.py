@@ -97,6 +97,7 @@ def _write_summary(done: Crawl) -> None:
     body = "\n".join(lines) + "\n"
     for title, items in sections:
         body += f"\n== {title} ({len(items)})\n" + "".join(f"- {item}\n" for item in items)
+    body += "\n== SEEN WHERE ALLOWED (relation, field)\n" + "".join(f"- {a} {b}\n" for a, b in sorted(r.seen))
     OUTPUT.write_text(body, encoding="utf-8")
     print("\n" + "\n".join(lines))
 
@@ -145,3 +146,22 @@ def test_the_crawl_reached_every_viewer_and_stays_small(crawl: Crawl) -> None:
     assert all(n > 0 for n in crawl.result.urls_by_viewer.values())
     assert crawl.result.fetched > 500
     assert crawl.result.messages_checked > 0
+
+
+# What each viewer must find where its work needs it: if the crawl stopped finding these (a
+# canary spelled differently on the page, a matcher broken), it would stop finding leaks too.
+MUST_BE_SEEN = {
+    "coordinator": {
+        *("shelter.name", "shelter.commune", "person.first_name", "person.birth_date", "message.body"),
+    },
+    "referrer_own": {
+        *("person.first_name", "person.birth_date", "person.phone", "request.situation", "message.body"),
+    },
+    "shelter_current": {"shelter.name", "person.first_name", "person.last_name"},
+    "partner_following": {"person.first_name", "legalcase.lawyer", "hearing.court"},
+}
+
+
+def test_the_crawl_finds_what_each_viewer_may_see(crawl: Crawl) -> None:
+    missing = {(relation, key) for relation, keys in MUST_BE_SEEN.items() for key in keys} - crawl.result.seen
+    assert not missing, f"the crawl no longer finds these canaries where they belong: {sorted(missing)}"
