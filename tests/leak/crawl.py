@@ -195,6 +195,9 @@ class Result:
     canaries: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+    content_types: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    route_answers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # (relation, field) pairs seen where the matrix allows them: the crawl's positive control.
     seen: set[tuple[str, str]] = field(default_factory=set)
 
@@ -364,6 +367,9 @@ def run(network: Network, seeder: Seeder) -> Result:
                     )
                     continue
                 result.fetched += 1
+                result.content_types[response.get("Content-Type", "-").split(";")[0]] += 1
+                result.statuses[response.status_code] += 1
+                result.route_answers[f"{name} {method.upper()} {response.status_code}"] += 1
                 if response.status_code >= 500:
                     result.errors.append(
                         f"{_viewer_label(user, side)} {method.upper()} {url} ({name}): {response.status_code}"

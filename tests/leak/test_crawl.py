@@ -76,6 +76,8 @@ def _write_summary(done: Crawl) -> None:
         f"viewers: {len(r.urls_by_viewer)}; URLs per viewer: "
         + ", ".join(f"{v} {n}" for v, n in r.urls_by_viewer.items()),
         f"responses fetched: {r.fetched}; notifications and e-mails checked: {r.messages_checked}",
+        "answers: " + ", ".join(f"{k} {v}" for k, v in sorted(r.statuses.items())),
+        "content types: " + ", ".join(f"{k} {v}" for k, v in sorted(r.content_types.items())),
         f"canaries: {r.canaries} over {len(ROWS)} fields of the matrix",
         f"viewers × URLs × canaries: {len(r.urls_by_viewer)} × {sum(r.urls_by_viewer.values())} "
         f"(total) × {r.canaries}",
@@ -97,6 +99,7 @@ def _write_summary(done: Crawl) -> None:
     body = "\n".join(lines) + "\n"
     for title, items in sections:
         body += f"\n== {title} ({len(items)})\n" + "".join(f"- {item}\n" for item in items)
+    body += "\n== ANSWERS PER ROUTE\n" + "".join(f"- {k}: {v}\n" for k, v in sorted(r.route_answers.items()))
     body += "\n== SEEN WHERE ALLOWED (relation, field)\n" + "".join(f"- {a} {b}\n" for a, b in sorted(r.seen))
     OUTPUT.write_text(body, encoding="utf-8")
     print("\n" + "\n".join(lines))

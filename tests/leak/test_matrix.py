@@ -59,3 +59,10 @@ def test_the_empty_post_fingerprint_sees_a_change(network):
     user.is_active = False
     user.save(update_fields=["is_active"])
     assert state_fingerprint() != before
+
+
+def test_the_routes_the_crawl_leaves_out_still_exist():
+    from abri.access.routes import ROUTES
+    from tests.leak.crawl import ONE_BUTTON_ROUTES, SKIPPED_ROUTES
+
+    assert set(SKIPPED_ROUTES) | set(ONE_BUTTON_ROUTES) <= set(ROUTES)
