@@ -176,11 +176,12 @@ def render_markdown() -> str:
         "observer",
     ]
     lines = [
-        "| field | " + " | ".join(short) + " |",
-        "|---|" + "---|" * len(short),
+        "| field | " + " | ".join(short) + " | after erasure |",
+        "|---|" + "---|" * (len(short) + 1),
     ]
     for row in ROWS:
-        lines.append(f"| {row.label} (`{row.key}`) | " + " | ".join(row.cells) + " |")
+        erased = "gone" if row.erasable else "kept"
+        lines.append(f"| {row.label} (`{row.key}`) | " + " | ".join(row.cells) + f" | {erased} |")
     return "\n".join(lines) + "\n"
 
 
