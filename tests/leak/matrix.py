@@ -84,6 +84,7 @@ ROWS: tuple[Row, ...] = (
     _row("shelter.contact_name", "shelter contact person", "shelter", SHELTER_PRIVATE),
     _row("shelter.contact_phone", "shelter phone", "shelter", SHELTER_PRIVATE),
     _row("shelter.contact_email", "shelter e-mail", "shelter", SHELTER_PRIVATE),
+    _row("unavailability.reason", "why places are unavailable", "shelter", SHELTER_PRIVATE),
     # Who the person is.
     _row("person.first_name", "first name", "person", IDENTITY, erasable=True),
     _row("person.last_name", "last name", "person", IDENTITY, erasable=True),
@@ -153,6 +154,8 @@ NOT_CANARIED = {
     "attachment.content": "the document's bytes (metadata stripped): checked by the attachment tests",
     "residencepermit.prefecture": "a département code (two digits), not unique text",
     "requestevent.reason": "the timeline's copy of the reasons above: their canaries cover it",
+    "weightset.note": "why the engine's weights changed (administrators): about no person or place",
+    "trainingsession.notes": "a training's practical notes: about no person or place",
 }
 
 HEADER_NOTE = {

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from abri.core.errors import DomainError
 from abri.network.models import Shelter
+from abri.network.services import unavailability_declare
 from abri.placements import capacity
 from abri.placements import services as placements
 from abri.placements.models import HOLDING, Proposal, Stay
@@ -139,6 +140,10 @@ class Seeder:
                 name=self.token(f"ShelterName{letter}"),
                 commune=town,
                 departement=dep,
+                # Left empty so that the shipped geography places the shelter in its real
+                # commune (and refuses a town it does not know).
+                latitude=None,
+                longitude=None,
                 address=self.token(f"ShelterAddress{letter}") + " rue du Port",
                 contact_name=self.token(f"ShelterContact{letter}"),
                 contact_phone=f"+33 1 84 26 93 {len(self.shelters) + 10}",
@@ -158,6 +163,14 @@ class Seeder:
             self.add("shelter.contact_name", shelter.contact_name, shelter)
             self.add("shelter.contact_phone", shelter.contact_phone, shelter)
             self.add("shelter.contact_email", shelter.contact_email, shelter)
+        reason = self.add("unavailability.reason", self.token("Unavailable"), self.shelters["D"])
+        unavailability_declare(
+            actor=self.network.user("shelter_staff", "own"),
+            shelter=self.shelters["D"],
+            places=1,
+            reason=reason,
+            ends_on=timezone.localdate() + datetime.timedelta(days=30),
+        )
 
     # -- requests -------------------------------------------------------------------------
     def file(self, journey: str, *, side: str = "own", danger_town: bool = False) -> Request:
