@@ -72,6 +72,7 @@ class Seeder:
     refusal_failures: list[str] = field(default_factory=list)
     shelters: dict[str, Shelter] = field(default_factory=dict)
     _n: int = 0
+    _reported: set[tuple[Any, ...]] = field(default_factory=set)
 
     # -- canaries -------------------------------------------------------------------------
     def token(self, code: str) -> str:
@@ -90,20 +91,35 @@ class Seeder:
         return result
 
     def check_invariants(self, where: str) -> None:
+        """Each broken invariant is reported once, at the first step after which it holds no more."""
         for proposal in Proposal.objects.filter(status__in=HOLDING).select_related("request"):
-            allowed = OPEN_PROPOSAL_STATUSES[proposal.status]
-            if proposal.request.status not in allowed:
-                self.invariant_failures.append(
+            if proposal.request.status not in OPEN_PROPOSAL_STATUSES[proposal.status]:
+                self._broken(
+                    ("proposal", proposal.pk),
                     f"{where}: a {proposal.status} proposal is left on a request that is "
-                    f"{proposal.request.status} (items 2: leaving a state must end its proposals)"
+                    f"{proposal.request.status} (leaving a state must end its proposals)",
                 )
+        # A stay is open exactly while its request is "sheltered": a request searched again with
+        # a stay still open would leave the old shelter reading a person who is no longer its own.
+        for stay in Stay.objects.filter(ended_on__isnull=True).exclude(request__status=Status.IN_STAY):
+            message = f"{where}: a stay is still open on a request that is {stay.request.status}"
+            self._broken(("stay", stay.pk), message)
+        for req in Request.objects.filter(status=Status.IN_STAY):
+            if req.stays.filter(ended_on__isnull=True).count() != 1:
+                self._broken(("request", req.pk), f"{where}: a sheltered request has no single open stay")
         for shelter in Shelter.objects.all():
             recount = capacity.counted_taken(shelter.pk)
             if shelter.places_taken != recount:
-                self.invariant_failures.append(
-                    f"{where}: shelter {shelter.pk} counts {shelter.places_taken} places taken, "
-                    f"the recount says {recount}"
+                self._broken(
+                    ("shelter", shelter.pk, shelter.places_taken, recount),
+                    f"{where}: shelter {self.letter(shelter.pk)} counts {shelter.places_taken} places "
+                    f"taken, the recount says {recount}",
                 )
+
+    def _broken(self, key: tuple[Any, ...], message: str) -> None:
+        if key not in self._reported:
+            self._reported.add(key)
+            self.invariant_failures.append(message)
 
     def may(self, journey: str, what: str, action: Callable[[], Any]) -> bool:
         """An action the rules may allow or refuse (a transition other branches may add): when
@@ -122,13 +138,13 @@ class Seeder:
         try:
             action()
         except DomainError:
-            self.check_invariants(f"{journey}: after the refused {what}")
+            self.check_invariants(f"{journey}: after {what} (refused)")
             return
         except Exception:
             self.refusal_failures.append(f"{journey}: {what} crashed ({item}):\n{traceback.format_exc()}")
             return
         self.refusal_failures.append(f"{journey}: {what} was allowed ({item})")
-        self.check_invariants(f"{journey}: after the wrongly allowed {what}")
+        self.check_invariants(f"{journey}: after {what} (wrongly allowed)")
 
     # -- the network --------------------------------------------------------------------
     def make_shelters(self) -> None:
