@@ -2,77 +2,76 @@
 every state with the invariants checked after each step, then every page, download,
 notification and e-mail of every viewer checked against the disclosure matrix.
 
-The network is seeded and crawled once for the module (a few seconds of journeys, then the
-crawl); each test below reports one kind of finding, so a failure names what broke.
+One test, so that the network is seeded and crawled once (pytest-xdist would run a module
+fixture once per worker); its failure lists every finding by kind, and
+test-output/leak-crawl.txt holds them all with the crawl's size and time.
 """
 
 from __future__ import annotations
 
 import pathlib
+import time
 from typing import Any
 
-import pytest
-from django.core import mail
-from django.db import transaction
-from django.test import TestCase, override_settings
-
-from abri.accounts.models import Organisation
-from tests.conftest import KIND_OF_ROLE, Network, make_user
+from tests.conftest import Network
 from tests.leak import crawl as crawler
 from tests.leak.matrix import ROWS
 from tests.leak.seed import Seeder, seed
 
-# Marked so that pytest-django sets the test database up; the data itself lives in the
-# module-scoped fixture below, inside one transaction rolled back at the end.
-pytestmark = pytest.mark.django_db
-
 OUTPUT = pathlib.Path(__file__).resolve().parents[2] / "test-output" / "leak-crawl.txt"
 
-
-def _network() -> Network:
-    """tests/conftest.py's personas, made here because the crawl's data lives for the module."""
-    orgs = {}
-    for kind in {k.value for k in KIND_OF_ROLE.values()}:
-        for side in ("own", "other"):
-            orgs[(kind, side)] = Organisation.objects.create(name=f"{kind} {side}", kind=kind)
-    users = {}
-    for role, kind in KIND_OF_ROLE.items():
-        for side in ("own", "other"):
-            users[(role.value, side)] = make_user(
-                f"{role.value}-{side}", orgs[(kind.value, side)], role.value
-            )
-    return Network(orgs=orgs, users=users)
+# What each viewer must find where its work needs it: if the crawl stopped finding these (a
+# canary spelled differently on the page, a matcher broken), it would stop finding leaks too.
+MUST_BE_SEEN = {
+    "coordinator": {
+        *("shelter.name", "shelter.commune", "person.first_name", "person.birth_date", "message.body"),
+    },
+    "referrer_own": {
+        *("person.first_name", "person.birth_date", "person.phone", "request.situation", "message.body"),
+    },
+    "shelter_current": {"shelter.name", "person.first_name", "person.last_name"},
+    "partner_following": {"person.first_name", "legalcase.lawyer", "hearing.court"},
+}
 
 
-class Crawl:
-    seeder: Seeder
-    result: crawler.Result
+def test_the_leak_crawl_finds_no_leak(network: Network, django_capture_on_commit_callbacks: Any) -> None:
+    started = time.monotonic()
+    # Notifications and e-mails leave after commit: run them as the journeys go.
+    with django_capture_on_commit_callbacks(execute=True):
+        seeder = seed(network)
+    seeded = time.monotonic() - started
+    result = crawler.run(network, seeder)
+    _write_summary(seeder, result, seeded)
+    sanity = []
+    if seeder.steps < 40 or result.fetched < 500 or not result.messages_checked:
+        sanity.append(f"{seeder.steps} steps, {result.fetched} responses, {result.messages_checked} messages")
+    sanity += [f"{viewer} reached no URL" for viewer, n in result.urls_by_viewer.items() if not n]
+    expected = {(relation, key) for relation, keys in MUST_BE_SEEN.items() for key in keys}
+    sections = [
+        (
+            "fields of the matrix without a canary in seed.py",
+            sorted({r.key for r in ROWS} - {c.key for c in seeder.canaries}),
+        ),
+        ("the crawl is too small to prove anything", sanity),
+        (
+            "canaries no longer found where they belong (relation, field)",
+            [str(x) for x in sorted(expected - result.seen)],
+        ),
+        ("leaks: seen where the matrix says no", result.leaks),
+        ("identity shown without its read.sensitive event", result.unaudited),
+        ("server errors", result.errors),
+        ("empty POSTs that changed state", result.changed_by_empty_post),
+        ("broken invariants", seeder.invariant_failures),
+        ("forbidden actions allowed", seeder.refusal_failures),
+    ]
+    failed = [f"{title}: {_report(items)}" for title, items in sections if items]
+    assert not failed, "\n".join(failed)
 
 
-@pytest.fixture(scope="module")
-def crawl(django_db_setup: Any, django_db_blocker: Any) -> Crawl:
-    done = Crawl()
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
-        mail.outbox = []
-        # Notifications and e-mails leave after commit: run them as the journeys go.
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            network = _network()
-            done.seeder = seed(network)
-        done.result = crawler.run(network, done.seeder)
-        _write_summary(done)
-        transaction.set_rollback(True)
-    return done
-
-
-def _write_summary(done: Crawl) -> None:
-    r = done.result
+def _write_summary(seeder: Seeder, r: crawler.Result, seeded: float) -> None:
     lines = [
         "Leak crawl (tests/leak)",
-        f"journey steps checked for invariants: {done.seeder.steps}",
+        f"journey steps checked for invariants: {seeder.steps}",
         f"viewers: {len(r.urls_by_viewer)}; URLs per viewer: "
         + ", ".join(f"{v} {n}" for v, n in r.urls_by_viewer.items()),
         f"responses fetched: {r.fetched}; notifications and e-mails checked: {r.messages_checked}",
@@ -81,11 +80,11 @@ def _write_summary(done: Crawl) -> None:
         f"canaries: {r.canaries} over {len(ROWS)} fields of the matrix",
         f"viewers × URLs × canaries: {len(r.urls_by_viewer)} × {sum(r.urls_by_viewer.values())} "
         f"(total) × {r.canaries}",
-        f"crawl time: {r.seconds:.1f} s ({r.cpu_seconds:.1f} s of CPU)",
+        f"seeding and journeys: {seeded:.1f} s; crawl: {r.seconds:.1f} s ({r.cpu_seconds:.1f} s of CPU)",
         f"findings: {len(r.leaks)} leaks, {len(r.unaudited)} unaudited identity reads, "
         f"{len(r.errors)} errors, {len(r.changed_by_empty_post)} empty POSTs that changed state, "
-        f"{len(done.seeder.invariant_failures)} broken invariants, "
-        f"{len(done.seeder.refusal_failures)} forbidden actions allowed",
+        f"{len(seeder.invariant_failures)} broken invariants, "
+        f"{len(seeder.refusal_failures)} forbidden actions allowed",
     ]
     OUTPUT.parent.mkdir(exist_ok=True)
     sections = [
@@ -93,8 +92,8 @@ def _write_summary(done: Crawl) -> None:
         ("UNAUDITED IDENTITY READS", r.unaudited),
         ("ERRORS", r.errors),
         ("EMPTY POSTS THAT CHANGED STATE", r.changed_by_empty_post),
-        ("BROKEN INVARIANTS", done.seeder.invariant_failures),
-        ("FORBIDDEN ACTIONS ALLOWED", done.seeder.refusal_failures),
+        ("BROKEN INVARIANTS", seeder.invariant_failures),
+        ("FORBIDDEN ACTIONS ALLOWED", seeder.refusal_failures),
     ]
     body = "\n".join(lines) + "\n"
     for title, items in sections:
@@ -113,58 +112,3 @@ def _report(items: list[str], limit: int = 60) -> str:
         else ""
     )
     return f"{len(set(items))} findings:\n{shown}{more}"
-
-
-def test_every_matrix_field_got_a_canary(crawl: Crawl) -> None:
-    seeded = {c.key for c in crawl.seeder.canaries}
-    assert not {r.key for r in ROWS} - seeded, "seed a canary for these fields in tests/leak/seed.py"
-
-
-def test_no_viewer_sees_what_the_matrix_denies(crawl: Crawl) -> None:
-    assert not crawl.result.leaks, _report(crawl.result.leaks)
-
-
-def test_every_identity_shown_has_its_read_event(crawl: Crawl) -> None:
-    assert not crawl.result.unaudited, _report(crawl.result.unaudited)
-
-
-def test_no_page_fails_and_no_empty_post_changes_anything(crawl: Crawl) -> None:
-    problems = crawl.result.errors + [
-        f"empty POST changed state: {p}" for p in crawl.result.changed_by_empty_post
-    ]
-    assert not problems, _report(problems)
-
-
-def test_invariants_hold_after_every_step(crawl: Crawl) -> None:
-    assert crawl.seeder.steps > 40
-    assert not crawl.seeder.invariant_failures, _report(crawl.seeder.invariant_failures)
-
-
-def test_forbidden_actions_are_refused(crawl: Crawl) -> None:
-    assert not crawl.seeder.refusal_failures, _report(crawl.seeder.refusal_failures)
-
-
-def test_the_crawl_reached_every_viewer_and_stays_small(crawl: Crawl) -> None:
-    """A crawl that fetches nothing proves nothing; one that takes minutes will be switched off."""
-    assert all(n > 0 for n in crawl.result.urls_by_viewer.values())
-    assert crawl.result.fetched > 500
-    assert crawl.result.messages_checked > 0
-
-
-# What each viewer must find where its work needs it: if the crawl stopped finding these (a
-# canary spelled differently on the page, a matcher broken), it would stop finding leaks too.
-MUST_BE_SEEN = {
-    "coordinator": {
-        *("shelter.name", "shelter.commune", "person.first_name", "person.birth_date", "message.body"),
-    },
-    "referrer_own": {
-        *("person.first_name", "person.birth_date", "person.phone", "request.situation", "message.body"),
-    },
-    "shelter_current": {"shelter.name", "person.first_name", "person.last_name"},
-    "partner_following": {"person.first_name", "legalcase.lawyer", "hearing.court"},
-}
-
-
-def test_the_crawl_finds_what_each_viewer_may_see(crawl: Crawl) -> None:
-    missing = {(relation, key) for relation, keys in MUST_BE_SEEN.items() for key in keys} - crawl.result.seen
-    assert not missing, f"the crawl no longer finds these canaries where they belong: {sorted(missing)}"
