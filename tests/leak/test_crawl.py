@@ -1,0 +1,114 @@
+"""The leak crawl (SECURITY.md, issue 12): canaries in every protected field, journeys through
+every state with the invariants checked after each step, then every page, download,
+notification and e-mail of every viewer checked against the disclosure matrix.
+
+One test, so that the network is seeded and crawled once (pytest-xdist would run a module
+fixture once per worker); its failure lists every finding by kind, and
+test-output/leak-crawl.txt holds them all with the crawl's size and time.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import time
+from typing import Any
+
+from tests.conftest import Network
+from tests.leak import crawl as crawler
+from tests.leak.matrix import ROWS
+from tests.leak.seed import Seeder, seed
+
+OUTPUT = pathlib.Path(__file__).resolve().parents[2] / "test-output" / "leak-crawl.txt"
+
+# What each viewer must find where its work needs it: if the crawl stopped finding these (a
+# canary spelled differently on the page, a matcher broken), it would stop finding leaks too.
+MUST_BE_SEEN = {
+    "coordinator": {
+        *("shelter.name", "shelter.commune", "person.first_name", "person.birth_date", "message.body"),
+    },
+    "referrer_own": {
+        *("person.first_name", "person.birth_date", "person.phone", "request.situation", "message.body"),
+    },
+    "shelter_current": {"shelter.name", "person.first_name", "person.last_name"},
+    "partner_following": {"person.first_name", "legalcase.lawyer", "hearing.court"},
+}
+
+
+def test_the_leak_crawl_finds_no_leak(network: Network, django_capture_on_commit_callbacks: Any) -> None:
+    started = time.monotonic()
+    # Notifications and e-mails leave after commit: run them as the journeys go.
+    with django_capture_on_commit_callbacks(execute=True):
+        seeder = seed(network)
+    seeded = time.monotonic() - started
+    result = crawler.run(network, seeder)
+    _write_summary(seeder, result, seeded)
+    sanity = []
+    if seeder.steps < 40 or result.fetched < 500 or not result.messages_checked:
+        sanity.append(f"{seeder.steps} steps, {result.fetched} responses, {result.messages_checked} messages")
+    sanity += [f"{viewer} reached no URL" for viewer, n in result.urls_by_viewer.items() if not n]
+    expected = {(relation, key) for relation, keys in MUST_BE_SEEN.items() for key in keys}
+    sections = [
+        (
+            "fields of the matrix without a canary in seed.py",
+            sorted({r.key for r in ROWS} - {c.key for c in seeder.canaries}),
+        ),
+        ("the crawl is too small to prove anything", sanity),
+        (
+            "canaries no longer found where they belong (relation, field)",
+            [str(x) for x in sorted(expected - result.seen)],
+        ),
+        ("leaks: seen where the matrix says no", result.leaks),
+        ("identity shown without its read.sensitive event", result.unaudited),
+        ("server errors", result.errors),
+        ("empty POSTs that changed state", result.changed_by_empty_post),
+        ("broken invariants", seeder.invariant_failures),
+        ("forbidden actions allowed", seeder.refusal_failures),
+    ]
+    failed = [f"{title}: {_report(items)}" for title, items in sections if items]
+    assert not failed, "\n".join(failed)
+
+
+def _write_summary(seeder: Seeder, r: crawler.Result, seeded: float) -> None:
+    lines = [
+        "Leak crawl (tests/leak)",
+        f"journey steps checked for invariants: {seeder.steps}",
+        f"viewers: {len(r.urls_by_viewer)}; URLs per viewer: "
+        + ", ".join(f"{v} {n}" for v, n in r.urls_by_viewer.items()),
+        f"responses fetched: {r.fetched}; notifications and e-mails checked: {r.messages_checked}",
+        "answers: " + ", ".join(f"{k} {v}" for k, v in sorted(r.statuses.items())),
+        "content types: " + ", ".join(f"{k} {v}" for k, v in sorted(r.content_types.items())),
+        f"canaries: {r.canaries} over {len(ROWS)} fields of the matrix",
+        f"viewers × URLs × canaries: {len(r.urls_by_viewer)} × {sum(r.urls_by_viewer.values())} "
+        f"(total) × {r.canaries}",
+        f"seeding and journeys: {seeded:.1f} s; crawl: {r.seconds:.1f} s ({r.cpu_seconds:.1f} s of CPU)",
+        f"findings: {len(r.leaks)} leaks, {len(r.unaudited)} unaudited identity reads, "
+        f"{len(r.errors)} errors, {len(r.changed_by_empty_post)} empty POSTs that changed state, "
+        f"{len(seeder.invariant_failures)} broken invariants, "
+        f"{len(seeder.refusal_failures)} forbidden actions allowed",
+    ]
+    OUTPUT.parent.mkdir(exist_ok=True)
+    sections = [
+        ("LEAKS", r.leaks),
+        ("UNAUDITED IDENTITY READS", r.unaudited),
+        ("ERRORS", r.errors),
+        ("EMPTY POSTS THAT CHANGED STATE", r.changed_by_empty_post),
+        ("BROKEN INVARIANTS", seeder.invariant_failures),
+        ("FORBIDDEN ACTIONS ALLOWED", seeder.refusal_failures),
+    ]
+    body = "\n".join(lines) + "\n"
+    for title, items in sections:
+        body += f"\n== {title} ({len(items)})\n" + "".join(f"- {item}\n" for item in items)
+    body += "\n== ANSWERS PER ROUTE\n" + "".join(f"- {k}: {v}\n" for k, v in sorted(r.route_answers.items()))
+    body += "\n== SEEN WHERE ALLOWED (relation, field)\n" + "".join(f"- {a} {b}\n" for a, b in sorted(r.seen))
+    OUTPUT.write_text(body, encoding="utf-8")
+    print("\n" + "\n".join(lines))
+
+
+def _report(items: list[str], limit: int = 60) -> str:
+    shown = "\n".join(f"  - {item}" for item in sorted(set(items))[:limit])
+    more = (
+        f"\n  … and {len(set(items)) - limit} more (test-output/leak-crawl.txt)"
+        if len(set(items)) > limit
+        else ""
+    )
+    return f"{len(set(items))} findings:\n{shown}{more}"
