@@ -141,5 +141,8 @@ def decision_reason(user: Any, request: Request) -> str:
     """
     if role_of(user) in COORDINATION:
         return str(request.decision_reason)
-    event = request.events.filter(to_status=request.status).exclude(reason="").order_by("-at", "-id").first()
+    # The reason is encrypted, so it cannot be filtered on in SQL: a request has few events that
+    # reached its current status, and the newest one with a reason is found once decrypted.
+    events = request.events.filter(to_status=request.status).order_by("-at", "-id")
+    event = next((e for e in events if e.reason), None)
     return readable_reason(user, event) if event is not None else ""
