@@ -126,7 +126,7 @@ def test_replacing_the_authenticator_after_step_up_is_audited_and_mailed(
     assert before != new.pk
     assert mfa_events(user) == ["mfa.totp.replace"]
     [message] = mails_to(user)
-    assert "second factor" in message.body and new.key not in message.body
+    assert "second facteur" in message.body and new.key not in message.body  # in her language
 
 
 # --- Recovery codes ------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def test_the_last_passkey_stays_when_no_authenticator_is_left(network):
     session.save()
     response = client.post(SECURITY, {"action": "remove_passkey", "passkey": str(key.pk)}, follow=True)
     assert WebAuthnCredential.objects.filter(pk=key.pk).exists()
-    assert "at least one passkey" in response.content.decode()
+    assert "Gardez au moins une clé d" in response.content.decode()
 
 
 def assertion_for(options: dict, key: ec.EllipticCurvePrivateKey, credential_id: str) -> dict:

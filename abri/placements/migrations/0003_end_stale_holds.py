@@ -28,9 +28,9 @@ def end_stale_holds(apps, schema_editor):
         if proposal.status not in LIVE_ALLOWED.get(proposal.request.status, set()):
             stale.append(proposal.pk)
             shelters.add(proposal.shelter_id)
-    Proposal.objects.filter(pk__in=stale).update(
-        status="withdrawn", closing_reason="request no longer searched (migration)"
-    )
+    # Status only: the closing reason is encrypted from the next migration on, and a bulk
+    # update cannot seal it row by row. The timeline keeps why the request left the search.
+    Proposal.objects.filter(pk__in=stale).update(status="withdrawn")
     for shelter_id in shelters:
         held = Proposal.objects.filter(shelter_id=shelter_id, status__in=HOLDING, stay__isnull=True)
         occupied = Stay.objects.filter(shelter_id=shelter_id, ended_on__isnull=True)
