@@ -31,6 +31,9 @@ def tamper(sql, params=()):
     table = AuditEvent._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred foreign-key checks queued by this transaction's inserts would make
+            # PostgreSQL refuse the ALTER TABLE ("pending trigger events"): run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             cursor.execute(sql, params)
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
@@ -131,6 +134,7 @@ def tamper_many(statements):
     table = AuditEvent._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as in tamper()
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
