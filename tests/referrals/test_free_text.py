@@ -179,3 +179,12 @@ def test_the_referrer_reads_the_reasons_of_the_request_page_decisions_only():
     from abri.referrals.selectors import REASON_FOR_THE_REFERRER
 
     assert {"request_information", "redirect", "decline", "close", "withdraw"} == REASON_FOR_THE_REFERRER
+
+
+def test_an_event_without_a_reason_shows_no_reason(network):
+    # An empty reason is stored as NULL (encrypted fields): the timeline read "« None »" on every
+    # event without one, for coordinators and for the referrer's own steps alike.
+    req = searching_request(network)
+    for role in ("coordinator", "referrer"):
+        page = _page(network, role, req)
+        assert "None" not in page, role
