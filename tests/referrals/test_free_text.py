@@ -115,6 +115,8 @@ def test_the_referrer_reads_what_the_coordinators_wrote_for_them(network):
     page = _page(network, "referrer", req)
     assert page.count("Précisez la ville.") >= 1
     assert "« Précisez la ville. »" in page  # on the timeline as well
+    # The banner's label follows the language's punctuation: no space before the colon in English.
+    assert "<strong>Reason:</strong> Précisez la ville." in page
 
 
 def _form_classes():
