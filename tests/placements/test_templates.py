@@ -1,4 +1,4 @@
-"""The anonymised profile lists the needs with a separator between them, not before the first."""
+"""Placement pages: needs listed with separators between them; a closed proposal says so."""
 
 from __future__ import annotations
 
@@ -36,3 +36,23 @@ def test_the_request_page_lists_the_needs_the_same_way():
     assert _person_needs(psychological=True) == "psychological care"
     assert _person_needs(health=True, pregnancy=True) == "health care · pregnancy"
     assert _person_needs(True, addiction=True) == "wheelchair access · addiction"
+
+
+def test_a_closed_proposal_says_there_is_nothing_more_to_do(network):
+    # The walk of issue 12: a refused proposal showed an empty "What to do" panel.
+    from django.test import Client
+    from django.urls import reverse
+
+    from abri.placements import services as placements
+    from tests.conftest import sign_in
+    from tests.network.factories import make_shelter
+    from tests.placements.factories import searching_request
+
+    shelter = make_shelter(network, network.org("shelter_operator"), 0, dedicated_places=3, max_children=2)
+    req = searching_request(network)
+    coordinator, staff = network.user("coordinator"), network.user("shelter_staff")
+    (proposal,) = placements.proposals_create(actor=coordinator, request=req, shelters=[shelter])
+    placements.proposal_refuse(actor=staff, proposal=proposal, reason="no_place", text="")
+    client = sign_in(Client(), staff)
+    page = client.get(reverse("placements:proposal", args=[proposal.pk]), HTTP_ACCEPT_LANGUAGE="en").content
+    assert b"Nothing more to do: this proposal is closed." in page
