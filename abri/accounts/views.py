@@ -161,7 +161,11 @@ def enrol_view(request: AuthedRequest) -> HttpResponse:
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
     # The secret in base32 too, for people who type it instead of scanning.
     secret_b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(request, "accounts/enrol.html", {"form": form, "qr_svg": qr_svg, "secret": secret_b32})
+    return render(
+        request,
+        "accounts/enrol.html",
+        {"form": form, "qr_svg": qr_svg, "secret": secret_b32, "replacing": services.has_second_factor(user)},
+    )
 
 
 def _codes_aad(request: AuthedRequest) -> bytes:

@@ -62,6 +62,9 @@ SHELTER_EXPORT_ONLY = ("free_places_now",)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+# The widest table has 18 columns: a wider row is refused before its names are compared, so that a
+# header of thousands of columns (a few MB) cannot hold a worker or fill the report.
+MAX_COLUMNS = 100
 LIST_SEPARATOR = "|"
 _TRUE = frozenset({"yes", "oui", "true", "vrai", "1"})
 _FALSE = frozenset({"no", "non", "false", "faux", "0", ""})
@@ -203,6 +206,10 @@ def _collect(rows: Iterable[Sequence[Any]]) -> list[tuple[int, list[str]]]:
     table: list[tuple[int, list[str]]] = []
     for line, raw in enumerate(rows, start=1):
         if any(cells := [_cell(v) for v in raw]):
+            while not cells[-1]:
+                cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise _error(line, _("At most %(max)s columns can be imported.") % {"max": MAX_COLUMNS})
             if len(table) > MAX_ROWS:
                 raise _error(line, _("At most %(max)s rows can be imported at once.") % {"max": MAX_ROWS})
             table.append((line, cells))
@@ -271,10 +278,13 @@ def read_table(
         header.pop()
     names = [h.lower() for h in header]
     errors: list[RowError] = []
+    seen: set[str] = set()
     for index, column in enumerate(names):
+        twice = column in seen
+        seen.add(column)
         if not column:
             message = _("Column %(number)s has no name.") % {"number": index + 1}
-        elif column in names[:index]:
+        elif twice:
             message = _("This column appears twice.")
         elif columns is not None and column not in columns:
             message = _("Unknown column.")

@@ -115,7 +115,8 @@ def readable_reason(user: Any, event: Any) -> str:
     if event.kind in CODED_REASONS:
         return _coded_reason(event.reason)
     if role_of(user) in COORDINATION or event.kind in REASON_FOR_THE_REFERRER:
-        return str(event.reason)
+        # An empty reason reads back as None (encrypted fields store it as NULL), not "None".
+        return str(event.reason or "")
     return ""
 
 
@@ -140,7 +141,7 @@ def decision_reason(user: Any, request: Request) -> str:
     request to its current status, if that reason was written for them (``readable_reason``).
     """
     if role_of(user) in COORDINATION:
-        return str(request.decision_reason)
+        return str(request.decision_reason or "")
     # The reason is encrypted, so it cannot be filtered on in SQL: a request has few events that
     # reached its current status, and the newest one with a reason is found once decrypted.
     events = request.events.filter(to_status=request.status).order_by("-at", "-id")

@@ -129,6 +129,15 @@ def test_replacing_the_authenticator_after_step_up_is_audited_and_mailed(
     assert "second facteur" in message.body and new.key not in message.body  # in her language
 
 
+def test_the_replacement_page_says_it_replaces_the_app(network):
+    # The walk of issue 12: "Replace my authenticator app" opened the first-enrolment page, which
+    # says every account needs a second factor "before anything else", to someone who has one.
+    client = sign_in(Client(), network.user("referrer"))
+    page = client.get(ENROL + "?again=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Replace your authenticator app" in page
+    assert "before anything else" not in page
+
+
 # --- Recovery codes ------------------------------------------------------------------------------
 
 

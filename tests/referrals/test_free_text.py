@@ -115,6 +115,8 @@ def test_the_referrer_reads_what_the_coordinators_wrote_for_them(network):
     page = _page(network, "referrer", req)
     assert page.count("Précisez la ville.") >= 1
     assert "« Précisez la ville. »" in page  # on the timeline as well
+    # The banner's label follows the language's punctuation: no space before the colon in English.
+    assert "<strong>Reason:</strong> Précisez la ville." in page
 
 
 def _form_classes():
@@ -179,3 +181,12 @@ def test_the_referrer_reads_the_reasons_of_the_request_page_decisions_only():
     from abri.referrals.selectors import REASON_FOR_THE_REFERRER
 
     assert {"request_information", "redirect", "decline", "close", "withdraw"} == REASON_FOR_THE_REFERRER
+
+
+def test_an_event_without_a_reason_shows_no_reason(network):
+    # An empty reason is stored as NULL (encrypted fields): the timeline read "« None »" on every
+    # event without one, for coordinators and for the referrer's own steps alike.
+    req = searching_request(network)
+    for role in ("coordinator", "referrer"):
+        page = _page(network, role, req)
+        assert "None" not in page, role
