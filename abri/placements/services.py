@@ -478,11 +478,10 @@ def incident_report(
             raise TransitionError(_("This stay has already ended."), code="ended")
         incident = Incident(stay=locked, kind=kind, description=description.strip(), reported_by=actor)
         incident.save()
-        if locked.ended_on is None:
-            locked.ended_on, locked.exit_outcome = timezone.localdate(), ExitOutcome.OTHER
-            locked.exit_note = f"incident: {kind}"
-            locked.save(update_fields=["ended_on", "exit_outcome", "exit_note", "updated_at"])
-            capacity.give_back_places(shelter_id=locked.shelter_id, places=locked.places)
+        locked.ended_on, locked.exit_outcome = timezone.localdate(), ExitOutcome.OTHER
+        locked.exit_note = f"incident: {kind}"
+        locked.save(update_fields=["ended_on", "exit_outcome", "exit_note", "updated_at"])
+        capacity.give_back_places(shelter_id=locked.shelter_id, places=locked.places)
         request = locked.request
         shelter = locked.shelter
         # The engine avoids the area; only coordinators may read where it is (policy.danger_zone_label).
