@@ -333,7 +333,9 @@ def request_zones_change(
                 for t in added_towns
             ]
         )
-        _log(locked, actor, "zones_changed", locked.status, locked.status, reason)
+        # Through the table: the placement's effect withdraws the live proposals that the new
+        # zones exclude (a shelter inside a zone must not agree and read the identity).
+        workflow.apply(request=locked, name="zones_changed", actor=actor, reason=reason)
         audit_record(
             action="request.zones_change",
             actor=actor,

@@ -32,10 +32,6 @@ SYSTEM = "system"
 
 SHELTER_SIDE = frozenset({SHELTER_STAFF}) | COORDINATION
 
-# Statuses in which a proposal may hold places. Entering any other status ends the request's
-# live proposals and gives their places back (the effect registered by abri.placements).
-HOLDING_STATUSES = frozenset({S.SEARCHING, S.PLACE_FOUND, S.TRAVELLING})
-
 
 @dataclass(frozen=True)
 class Transition:
@@ -101,6 +97,15 @@ TRANSITIONS: dict[str, Transition] = {
             True,
         ),
         _page("withdraw", BEFORE_ARRIVAL, S.CLOSED, frozenset({REFERRER}), True),
+        # A coordinator changes the danger zones (``request_zones_change``): the placement's
+        # effect then ends the live proposals the engine now excludes.
+        Transition(
+            "zones_changed",
+            frozenset(S.values) - {S.DRAFT, S.CLOSED},
+            None,
+            COORDINATION,
+            reason_required=True,
+        ),
         # --- The placement: steps of abri.placements.services.
         Transition("proposed", frozenset({S.SEARCHING}), None, COORDINATION),
         Transition("shelter_agreed", frozenset({S.SEARCHING}), S.PLACE_FOUND, SHELTER_SIDE),
@@ -212,7 +217,7 @@ def allowed_transitions(*, status: str, role: str | None) -> list[Transition]:
 
 Effect = Callable[[Request, Transition, "User | None"], None]
 EFFECTS: dict[str, Effect] = {}
-REQUIRED_EFFECTS = frozenset({"placements.end_holds"})
+REQUIRED_EFFECTS = frozenset({"placements.end_holds", "placements.end_excluded_holds"})
 
 
 def register_effect(name: str, effect: Effect) -> None:

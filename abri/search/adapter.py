@@ -91,8 +91,17 @@ class Built:
     weights: WeightSet
 
 
-def build(requests: list[Request], shelters: models.QuerySet[Shelter] | None = None) -> Built:
-    """The problem for these requests against every active shelter, prepared for the engine."""
+def build(
+    requests: list[Request],
+    shelters: models.QuerySet[Shelter] | None = None,
+    held: dict[Any, int] | None = None,
+) -> Built:
+    """The problem for these requests against every active shelter, prepared for the engine.
+
+    ``held``: places that the (single) request judged already holds at some shelters, by shelter
+    key. They count as free for it: its own proposal must not make its shelter look full.
+    """
+    held = held or {}
     weight_set = current_weights()
     shelter_list = list((shelters if shelters is not None else Shelter.objects.all()).filter(is_active=True))
     free = availability_by_shelter(shelter_list)
@@ -108,7 +117,7 @@ def build(requests: list[Request], shelters: models.QuerySet[Shelter] | None = N
                 "lat": s.latitude,
                 "lon": s.longitude,
                 "departement": s.departement,
-                "places_free": free[s.pk].free,
+                "places_free": free[s.pk].free + held.get(s.pk, 0),
                 "accepts": {
                     "genders": list(s.accepts_genders),
                     "couples": s.accepts_couples,
@@ -169,7 +178,9 @@ def engine_language() -> str:
     return "en" if (get_language() or "fr").startswith("en") else "fr"
 
 
-def exclusions(request: Request, shelters: list[Shelter]) -> list[Exclusion]:
+def exclusions(
+    request: Request, shelters: list[Shelter], held: dict[Any, int] | None = None
+) -> list[Exclusion]:
     """The engine's verdict on these shelters for this request: those it excludes, and why.
 
     The same problem, matrices and reasons as the search page (``build``, ``Instance.fail``,
@@ -178,7 +189,7 @@ def exclusions(request: Request, shelters: list[Shelter]) -> list[Exclusion]:
     """
     if not shelters:
         return []
-    built = build([request], Shelter.objects.filter(pk__in=[s.pk for s in shelters]))
+    built = build([request], Shelter.objects.filter(pk__in=[s.pk for s in shelters]), held=held)
     instance = built.instance
     i = instance.problem.request_index(str(request.pk))
     lang = engine_language()

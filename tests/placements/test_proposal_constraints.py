@@ -149,3 +149,40 @@ def test_the_zones_form_on_the_coordinators_request_page(network):
     assert url not in referrer.get(reverse("referrals:detail", args=[req.pk])).content.decode()
     assert referrer.post(url, {"remove": [str(zone.pk)], "reason": "x"}).status_code == 404
     assert req.danger_zones.filter(pk=zone.pk).exists()
+
+
+def test_a_new_zone_withdraws_the_pending_proposal_it_covers(network):
+    """Review of issue 12: a zone added after a proposal left it pending, its places held, and
+    the shelter (now inside the danger zone) could still agree and read the identity."""
+    req = searching_request(network)
+    inside, outside = _shelter(network, 0), _shelter(network, 3)  # Rennes, and a town far from it
+    coordinator = network.user("coordinator")
+    services.proposals_create(actor=coordinator, request=req, shelters=[inside, outside])
+    assert free(inside) == 1
+    referrals.request_zones_change(
+        actor=coordinator, request=req, departements=["35"], reason="Vue à Rennes."
+    )
+    by_shelter = {p.shelter_id: p for p in Proposal.objects.filter(request=req)}
+    assert by_shelter[inside.pk].status == "withdrawn" and free(inside) == 3
+    assert by_shelter[outside.pk].status == "pending"
+    assert AuditEvent.objects.filter(
+        action="proposal.withdraw", object_id=str(by_shelter[inside.pk].pk)
+    ).exists()
+    with pytest.raises(DomainError):
+        services.proposal_agree(actor=network.user("shelter_staff"), proposal=by_shelter[inside.pk])
+
+
+def test_a_new_zone_over_the_shelter_that_agreed_is_refused_until_it_is_withdrawn(network):
+    req = searching_request(network)
+    shelter = _shelter(network, 0)  # Rennes
+    coordinator = network.user("coordinator")
+    (proposal,) = services.proposals_create(actor=coordinator, request=req, shelters=[shelter])
+    services.proposal_agree(actor=network.user("shelter_staff"), proposal=proposal)
+    with pytest.raises(DomainError) as info:
+        referrals.request_zones_change(
+            actor=coordinator, request=req, departements=["35"], reason="Vue à Rennes."
+        )
+    assert info.value.code == "agreed_shelter_excluded"
+    # Nothing half-saved: no new zone, the placement stands.
+    assert not req.danger_zones.filter(departement="35").exists()
+    assert Proposal.objects.get(pk=proposal.pk).status == "agreed"
