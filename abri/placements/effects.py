@@ -85,7 +85,8 @@ def _withdraw(proposals: list[Proposal], transition: Transition, actor: User | N
     from abri.placements import services
 
     for proposal in proposals:
-        services._release(proposal, P.WITHDRAWN, f"request {transition.name}")
+        # No closing text: it is the shelter's or coordinator's own words; the step is audited.
+        services._release(proposal, P.WITHDRAWN)
         audit_record(
             action="proposal.withdraw",
             actor=actor,

@@ -191,13 +191,8 @@ def proposal_agree(*, actor: User, proposal: Proposal, http_request: HttpRequest
         locked.status = P.AGREED
         locked.answered_at, locked.answered_by = timezone.now(), actor
         locked.save(update_fields=["status", "answered_at", "answered_by", "updated_at"])
-        for other in (
-            Proposal.objects.select_for_update()
-            .filter(request=locked.request, status=P.PENDING)
-            .exclude(pk=locked.pk)
-        ):
-            _release(other, P.WITHDRAWN, "another shelter agreed")
         # Refused unless the request is searching: the identity goes only with a live request.
+        # The step's effect (placements.effects.end_holds) withdraws the other pending proposals.
         workflow.apply(request=locked.request, name="shelter_agreed", actor=actor)
         # From now on the shelter may see the person's identity (SECURITY.md): recorded.
         audit_record(
@@ -478,9 +473,9 @@ def incident_report(
             raise TransitionError(_("This stay has already ended."), code="ended")
         incident = Incident(stay=locked, kind=kind, description=description.strip(), reported_by=actor)
         incident.save()
+        # What happened is the incident's; the exit note is the staff's own words, none here.
         locked.ended_on, locked.exit_outcome = timezone.localdate(), ExitOutcome.OTHER
-        locked.exit_note = f"incident: {kind}"
-        locked.save(update_fields=["ended_on", "exit_outcome", "exit_note", "updated_at"])
+        locked.save(update_fields=["ended_on", "exit_outcome", "updated_at"])
         capacity.give_back_places(shelter_id=locked.shelter_id, places=locked.places)
         request = locked.request
         shelter = locked.shelter

@@ -741,8 +741,10 @@ def _erase_identity(person: Person) -> None:
                 event.reason = None
                 event.save(update_fields=["reason"])
         placements_erase(request)
-        # Towns can point at the person; départements stay for the anonymous statistics.
-        request.danger_zones.exclude(commune="").delete()
+        # Towns typed about the person can point at them; départements stay for the anonymous
+        # statistics. The area around a former placement stays: it says where a shelter is, not
+        # who the person is, and the engine must keep avoiding it (it is shown to coordinators only).
+        request.danger_zones.exclude(commune="").exclude(source=DangerZone.Source.PLACEMENT).delete()
         for message in request.messages.all():
             message.body = str(_("(erased)"))
             message.save(update_fields=["body", "updated_at"])

@@ -244,13 +244,12 @@ def apply(*, request: Request, name: str, actor: User | None, reason: str = "") 
     if transition.target is not None:
         locked.status = transition.target
         locked.status_changed_at = timezone.now()
-        fields = ["status", "status_changed_at", "updated_at"]
-        if transition.on_request_page and transition.reason_required:
-            # The coordinator's decision, written for the field worker. Reasons typed on the
-            # placement pages (a shelter's words) are kept on the timeline, never shown here.
-            locked.decision_reason = reason.strip()
-            fields.append("decision_reason")
-        locked.save(update_fields=fields)
+        # The banner's reason is the decision that set the current status: the coordinator's,
+        # written for the field worker, or none. Reasons typed on the placement pages (a
+        # shelter's words) stay on the timeline; a stale one never outlives its status.
+        written_for_referrer = transition.on_request_page and transition.reason_required
+        locked.decision_reason = reason.strip() if written_for_referrer else ""
+        locked.save(update_fields=["status", "status_changed_at", "decision_reason", "updated_at"])
     RequestEvent.objects.create(
         request=locked,
         actor=actor,

@@ -190,3 +190,20 @@ def test_an_event_without_a_reason_shows_no_reason(network):
     for role in ("coordinator", "referrer"):
         page = _page(network, role, req)
         assert "None" not in page, role
+
+
+def test_the_decision_reason_does_not_outlive_its_status(network):
+    """Review of issue 12: a request closed by an exit kept showing coordinators the reason of an
+    older decision (asked for information) under its new status."""
+    from abri.referrals import selectors
+
+    req = make_request(network)  # submitted
+    coordinator = network.user("coordinator")
+    referrals.request_transition(
+        actor=coordinator, request=req, name="request_information", reason="Quelle ville ?"
+    )
+    req.refresh_from_db()
+    assert selectors.decision_reason(coordinator, req) == "Quelle ville ?"
+    referrals.request_transition(actor=network.user("referrer"), request=req, name="provide_information")
+    req.refresh_from_db()
+    assert selectors.decision_reason(coordinator, req) == ""
