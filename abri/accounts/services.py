@@ -370,3 +370,8 @@ def has_second_factor(user: Any) -> bool:
     from django_otp import user_has_device
 
     return bool(user_has_device(user, confirmed=True))
+
+
+def has_authenticator_app(user: Any) -> bool:
+    """A confirmed authenticator app (TOTP), as opposed to passkeys or recovery codes only."""
+    return EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -344,3 +344,28 @@ def test_signing_in_with_a_passkey_changes_the_session_key(network):
     assert client.cookies["sessionid"].value != before
     assert client.get(reverse("home")).status_code == 200
     assert AuditEvent.objects.filter(actor=user, action="login.success", data__method="passkey").exists()
+
+
+def test_a_person_with_passkeys_only_adds_an_app_rather_than_replacing_one(network):
+    # has_second_factor() is true for passkeys too: the page told such a person that "the old
+    # one keeps working", about an app they never had.
+    user = network.user("shelter_staff")
+    _passkey(user)
+    client = sign_in(Client(), user)
+    EncryptedTOTPDevice.objects.filter(user=user).delete()
+    codes = RecoveryCodeDevice.objects.create(user=user, name="Recovery codes")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = codes.persistent_id
+    session.save()
+    security = client.get(SECURITY, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Add an authenticator app" in security and "Replace my authenticator app" not in security
+    page = client.get(ENROL + "?again=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Add an authenticator app" in page
+    assert "Replace your authenticator app" not in page and "the old one keeps working" not in page
+    assert "before anything else" not in page
+
+
+def test_a_person_with_an_app_is_offered_to_replace_it(network):
+    client = sign_in(Client(), network.user("referrer"))
+    security = client.get(SECURITY, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Replace my authenticator app" in security and "Add an authenticator app" not in security
