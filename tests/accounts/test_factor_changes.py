@@ -369,3 +369,39 @@ def test_a_person_with_an_app_is_offered_to_replace_it(network):
     client = sign_in(Client(), network.user("referrer"))
     security = client.get(SECURITY, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Replace my authenticator app" in security and "Add an authenticator app" not in security
+
+
+# --- Unconfirmed authenticators are not left behind ------------------------------------------------
+
+
+def test_a_passkey_registered_instead_leaves_no_unconfirmed_authenticator(network):
+    # The enrolment page made an authenticator secret; the person registered a passkey instead.
+    user = network.user("partner")
+    client = sign_in(Client(), user)
+    assert client.get(ENROL + "?again=1").status_code == 200
+    assert EncryptedTOTPDevice.objects.filter(user=user, confirmed=False).exists()
+    options = post_json(client, BEGIN).json()
+    assert post_json(client, COMPLETE, attestation_for(options)).status_code == 200
+    assert not EncryptedTOTPDevice.objects.filter(user=user, confirmed=False).exists()
+    assert EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def test_a_confirmed_authenticator_leaves_no_other_unconfirmed_one(network):
+    user = network.user("referrer")
+    client = sign_in(Client(), user)
+    assert client.get(ENROL + "?again=1").status_code == 200
+    new = EncryptedTOTPDevice.objects.get(user=user, confirmed=False)
+    # Left by an enrolment abandoned before the rule that a new one clears the old (or a race).
+    stray = EncryptedTOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+    client.post(ENROL + "?again=1", {"code": f"{TOTP(new.bin_key).token():06d}"})
+    assert list(EncryptedTOTPDevice.objects.filter(user=user).values_list("pk", flat=True)) == [new.pk]
+    assert not EncryptedTOTPDevice.objects.filter(pk=stray.pk).exists()
+
+
+def test_the_enrolment_page_shows_the_same_secret_on_each_visit_of_a_session(network):
+    user = network.user("referrer")
+    client = sign_in(Client(), user)
+    client.get(ENROL + "?again=1")
+    first = EncryptedTOTPDevice.objects.get(user=user, confirmed=False)
+    client.get(ENROL + "?again=1")
+    assert list(EncryptedTOTPDevice.objects.filter(user=user, confirmed=False)) == [first]
