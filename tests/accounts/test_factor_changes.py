@@ -175,6 +175,11 @@ def test_passkey_registration_begin_needs_a_fresh_second_factor(network):
     response = post_json(client, BEGIN)
     assert response.status_code == 403 and response.json()["code"] == "step_up_required"
     assert "otp_webauthn_register_state" not in client.session
+    # The page shows the message as it is: it says what to do, without the word "step-up".
+    detail = client.post(BEGIN, "{}", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en").json()[
+        "detail"
+    ]
+    assert detail.startswith("Reload the page") and "step-up" not in detail
 
 
 def test_passkey_registration_complete_needs_a_fresh_second_factor(network):
