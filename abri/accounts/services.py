@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -243,7 +244,7 @@ def _tell_factor_changed(user: User) -> None:
 
     from abri.core.mail import queue_mail
 
-    with translation.override(user.preferred_language or "fr"):
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         queue_mail(
             to=[user.email],
             subject=str(_("A second factor of your Abri account was changed")),

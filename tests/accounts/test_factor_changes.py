@@ -410,3 +410,16 @@ def test_the_enrolment_page_shows_the_same_secret_on_each_visit_of_a_session(net
     first = EncryptedTOTPDevice.objects.get(user=user, confirmed=False)
     client.get(ENROL + "?again=1")
     assert list(EncryptedTOTPDevice.objects.filter(user=user, confirmed=False)) == [first]
+
+
+def test_the_factor_mail_falls_back_to_the_site_language(
+    network, settings, django_capture_on_commit_callbacks
+):
+    user = network.user("referrer")
+    user.preferred_language = ""
+    user.save(update_fields=["preferred_language"])
+    settings.LANGUAGE_CODE = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        recovery_codes_regenerate(user=user)
+    [message] = mails_to(user)
+    assert message.body.startswith("A second factor was changed")
