@@ -4,13 +4,15 @@
 
 Each append is its own transaction, as in a request (`audit_record` inside a service). Prints
 the median of the runs: appends per second, and events verified per second by `verify_chain`.
-The database and any development keys live in a temporary directory, removed at the end.
+The database and any development keys live in a temporary directory, removed at the end (also
+after a failed run).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -55,10 +57,11 @@ def main() -> None:
     median = statistics.median(append_rates)
     print(f"appends:  {median:8.0f} events/s (median of {args.runs} x {args.events})")
     print(f"verify:   {statistics.median(verify_rates):8.0f} events/s (last run: {result.checked} events)")
-    for path in Path(TMP).iterdir():
-        path.unlink()
-    Path(TMP).rmdir()
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        # Also after a failed run or Ctrl-C: the directory holds a database and keys.
+        shutil.rmtree(TMP, ignore_errors=True)

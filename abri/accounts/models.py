@@ -233,11 +233,12 @@ class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
         verify_allowed, _reason = self.verify_is_allowed()
         if not verify_allowed:
             return False
-        match = self.codes.filter(code_hash=recovery_code_hash(str(token))).first()
-        if match is None:
+        # One use only, in one statement: of two requests typing the same code at once, only the
+        # one whose DELETE removed the row succeeds (a lookup then a delete let both through).
+        deleted, _rows = self.codes.filter(code_hash=recovery_code_hash(str(token))).delete()
+        if deleted != 1:
             self.throttle_increment()
             return False
-        match.delete()  # one use only
         self.throttle_reset(commit=False)
         self.set_last_used_timestamp(commit=False)
         self.save()

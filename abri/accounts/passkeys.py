@@ -26,7 +26,12 @@ from abri.audit.services import audit_record
 class StepUpRequired(OTPWebAuthnApiError):
     status_code = 403
     default_code = "step_up_required"
-    default_detail = _("Confirm your second factor again (step-up) before adding a passkey: reload the page.")
+    # Shown as is under the button: what to do, not what the check is called. A person with
+    # passkeys only has no app, hence both ways to confirm.
+    default_detail = _(
+        "Reload the page and confirm it is you again, with a code from your authenticator app or "
+        "a passkey, before adding a passkey."
+    )
 
 
 class StepUpForRegistration:

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -243,7 +244,7 @@ def _tell_factor_changed(user: User) -> None:
 
     from abri.core.mail import queue_mail
 
-    with translation.override(user.preferred_language or "fr"):
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         queue_mail(
             to=[user.email],
             subject=str(_("A second factor of your Abri account was changed")),
@@ -265,9 +266,21 @@ def _factor_changed(
 
 
 def totp_device_start(*, user: User) -> EncryptedTOTPDevice:
-    """An unconfirmed TOTP device for enrolment; it counts only once a code proves it."""
-    EncryptedTOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    """An unconfirmed TOTP device for enrolment; it counts only once a code proves it.
+
+    The enrolment page keeps it for the session's later visits. Another session gets a new
+    secret, never this one: a secret shown to one session must not be the one another confirms.
+    """
+    _unconfirmed_devices_drop(user=user)
     return EncryptedTOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+
+
+def _unconfirmed_devices_drop(*, user: User, keep: EncryptedTOTPDevice | None = None) -> None:
+    """Secrets made for an enrolment that did not happen (a passkey instead, abandoned)."""
+    pending = EncryptedTOTPDevice.objects.filter(user=user, confirmed=False)
+    if keep is not None:
+        pending = pending.exclude(pk=keep.pk)
+    pending.delete()
 
 
 def totp_device_confirm(
@@ -287,6 +300,7 @@ def totp_device_confirm(
         replaced = EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
         action = "mfa.totp.replace" if replaced.exists() else "mfa.totp.enrol"
         replaced.delete()
+        _unconfirmed_devices_drop(user=user, keep=device)
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_make(user=user)
@@ -319,8 +333,13 @@ def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None)
 
 
 def passkey_registered(*, user: User, request: HttpRequest | None = None) -> None:
-    """django-otp-webauthn saved a new passkey: record it and tell the person."""
-    _factor_changed(user=user, action="mfa.passkey.enrol", request=request)
+    """django-otp-webauthn saved a new passkey: record it and tell the person.
+
+    An authenticator enrolment left unconfirmed (the person chose the passkey instead) goes.
+    """
+    with transaction.atomic():
+        _unconfirmed_devices_drop(user=user)
+        _factor_changed(user=user, action="mfa.passkey.enrol", request=request)
 
 
 def passkey_remove(*, user: User, passkey_id: str, request: HttpRequest | None = None) -> None:
@@ -370,3 +389,8 @@ def has_second_factor(user: Any) -> bool:
     from django_otp import user_has_device
 
     return bool(user_has_device(user, confirmed=True))
+
+
+def has_authenticator_app(user: Any) -> bool:
+    """A confirmed authenticator app (TOTP), as opposed to passkeys or recovery codes only."""
+    return EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exists()

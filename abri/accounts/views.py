@@ -164,7 +164,14 @@ def enrol_view(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/enrol.html",
-        {"form": form, "qr_svg": qr_svg, "secret": secret_b32, "replacing": services.has_second_factor(user)},
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret": secret_b32,
+            # Only an app replaces an app: a person with passkeys only is adding one.
+            "replacing": services.has_authenticator_app(user),
+            "adding": services.has_second_factor(user),
+        },
     )
 
 
@@ -241,7 +248,11 @@ def security_view(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("The passkey is removed."))
         return redirect("accounts:security")
     passkeys = WebAuthnCredential.objects.filter(user=request.user).order_by("created_at")
-    return render(request, "accounts/security.html", {"passkeys": passkeys})
+    return render(
+        request,
+        "accounts/security.html",
+        {"passkeys": passkeys, "has_app": services.has_authenticator_app(request.user)},
+    )
 
 
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:

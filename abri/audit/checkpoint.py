@@ -11,7 +11,9 @@ One line of text, easy to mail or append to a file::
 
     abri-audit-checkpoint count=<n> head=<id> hash=<64 hex> time=<ISO 8601 UTC> key=<version> sig=<base64>
 
-The signature covers everything before `` sig=``.
+The signature covers everything before `` sig=``. The count is for the reader (and stays so that
+checkpoints already kept still parse and verify); it is never checked, the head pins it: its link
+covers every event before it.
 """
 
 from __future__ import annotations

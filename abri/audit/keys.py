@@ -14,10 +14,6 @@ rotates by adding a version. An old version is never removed while its events ar
 from __future__ import annotations
 
 import base64
-import contextlib
-import json
-import os
-import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from abri.core.crypto import load_dev_key_file, load_key_file, parse_env_keys
 
 MAC_INFO = b"abri audit chain hmac-sha256"
 SIGNING_INFO = b"abri audit checkpoint ed25519"
@@ -66,64 +64,17 @@ class AuditKeys:
         return base64.b64encode(raw).decode()
 
 
-def _decode(text: str, what: str) -> bytes:
-    try:
-        key = base64.b64decode(text, validate=True)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{what} is not valid base64") from exc
-    if len(key) != 32:
-        raise ImproperlyConfigured(f"{what} must be 32 bytes, got {len(key)}")
-    return key
-
-
-def _parse_env(text: str) -> dict[int, bytes]:
-    keys: dict[int, bytes] = {}
-    for item in text.split(","):
-        version, _, encoded = item.strip().partition(":")
-        if not version.isdigit() or not encoded:
-            raise ImproperlyConfigured("ABRI_AUDIT_KEYS must look like '1:<base64>,2:<base64>'")
-        keys[int(version)] = _decode(encoded, f"audit key {version}")
-    return keys
-
-
-def _load_file(path: Path) -> dict[int, bytes]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {int(v): _decode(k, f"audit key {v}") for v, k in data["keys"].items()}
-    except (OSError, ValueError, KeyError, AttributeError, TypeError) as exc:
-        message = f"audit key file {path} is not JSON like {{'keys': {{'1': '<base64>'}}}}"
-        raise ImproperlyConfigured(message) from exc
-
-
-def _create_dev_file(path: Path) -> None:
-    """Outside production, a random key on first use, like the encryption keys (never committed).
-
-    Written aside, then linked into place: a process starting at the same moment (test workers)
-    sees no file or a whole one, never an empty one. ``os.link`` fails if another won the race.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"keys": {"1": base64.b64encode(secrets.token_bytes(32)).decode()}}, handle)
-        os.link(draft, path)
-    finally:
-        draft.unlink()
-
-
 @lru_cache(maxsize=1)
 def audit_keys() -> AuditKeys:
-    """The process's audit keys, read once from the environment or the key file."""
+    """The process's audit keys, read once from the environment or the key file.
+
+    The key-file code is the encryption keys' (abri.core.crypto); the keys themselves are not.
+    """
+    what = "audit key"
     if settings.AUDIT_KEYS:
-        return AuditKeys(_parse_env(settings.AUDIT_KEYS))
+        return AuditKeys(parse_env_keys(settings.AUDIT_KEYS, variable="ABRI_AUDIT_KEYS", what=what))
     if settings.AUDIT_KEY_FILE:
-        return AuditKeys(_load_file(Path(settings.AUDIT_KEY_FILE)))
+        return AuditKeys(load_key_file(Path(settings.AUDIT_KEY_FILE), what=what)[0])
     if settings.PRODUCTION:
         raise ImproperlyConfigured("no audit keys configured")
-    path = Path(settings.DEV_AUDIT_KEY_FILE)
-    if not path.exists():
-        # Another process may create it first: then use theirs.
-        with contextlib.suppress(FileExistsError):
-            _create_dev_file(path)
-    return AuditKeys(_load_file(path))
+    return AuditKeys(load_dev_key_file(Path(settings.DEV_AUDIT_KEY_FILE), what=what)[0])

@@ -47,7 +47,7 @@ def audit_record(
             request=request,
         )
         event.save(force_insert=True)
-        _advance(head)
+        head.save(update_fields=["last_hash", "last_event_id"])
     return event
 
 
@@ -97,17 +97,11 @@ def _chained(
     return event
 
 
-def _advance(head: AuditHead) -> None:
-    head.save(update_fields=["last_hash", "last_event_id"])
-
-
 def audit_read(
     *, actor: Any, target: models.Model, fields: list[str], request: HttpRequest | None = None
 ) -> None:
     """Record that sensitive fields of an object were shown to someone (SECURITY.md bar 10)."""
-    audit_record(
-        action="read.sensitive", actor=actor, target=target, data={"fields": sorted(fields)}, request=request
-    )
+    audit_read_many(actor=actor, targets=[target], fields=fields, request=request)
 
 
 def audit_read_many(
@@ -131,4 +125,4 @@ def audit_read_many(
             for target in targets
         ]
         AuditEvent.objects.bulk_create(events)
-        _advance(head)
+        head.save(update_fields=["last_hash", "last_event_id"])

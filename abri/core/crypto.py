@@ -43,42 +43,76 @@ class KeyRing:
         return max(self.keys)
 
 
-def _decode_key(text: str, what: str) -> bytes:
+def decode_key(text: str, what: str) -> bytes:
+    """One base64 key of 32 bytes (AES-256, HMAC-SHA256 and HKDF secrets alike), or a loud refusal."""
     try:
         key = base64.b64decode(text, validate=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{what} is not valid base64") from exc
     if len(key) != 32:
-        raise ImproperlyConfigured(f"{what} must be 32 bytes (AES-256), got {len(key)}")
+        raise ImproperlyConfigured(f"{what} must be 32 bytes, got {len(key)}")
     return key
 
 
-def _parse_env_keys(text: str) -> dict[int, bytes]:
+def parse_env_keys(text: str, *, variable: str, what: str) -> dict[int, bytes]:
+    """Versioned keys from an environment variable: "1:<base64>,2:<base64>"."""
     keys: dict[int, bytes] = {}
     for item in text.split(","):
         version, _, encoded = item.strip().partition(":")
         if not version.isdigit() or not encoded:
-            raise ImproperlyConfigured("ABRI_ENCRYPTION_KEYS must look like '1:<base64>,2:<base64>'")
-        keys[int(version)] = _decode_key(encoded, f"encryption key {version}")
+            raise ImproperlyConfigured(f"{variable} must look like '1:<base64>,2:<base64>'")
+        keys[int(version)] = decode_key(encoded, f"{what} {version}")
     return keys
 
 
-def _create_dev_key_file(path: Path) -> None:
-    """Outside production, make a random key file on first use so `make run` needs no setup."""
+def load_key_file(
+    path: Path, *, what: str, named: tuple[str, ...] = ()
+) -> tuple[dict[int, bytes], dict[str, bytes]]:
+    """A JSON key file: versioned keys under "keys", plus the single keys listed in ``named``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        keys = {int(v): decode_key(k, f"{what} {v}") for v, k in data["keys"].items()}
+        singles = {name: decode_key(data[name], name.replace("_", " ")) for name in named}
+    except (OSError, ValueError, KeyError, AttributeError, TypeError) as exc:
+        shape = ", ".join(["'keys': {'1': '<base64>'}", *(f"'{name}': '<base64>'" for name in named)])
+        raise ImproperlyConfigured(f"{what} file {path} is not JSON like {{{shape}}}") from exc
+    return keys, singles
+
+
+def _random_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _create_dev_key_file(path: Path, named: tuple[str, ...]) -> None:
+    """Write a random key file aside, then link it into place.
+
+    A process starting at the same moment (test workers, a second `make run`) sees no file or a
+    whole one, never an empty one. ``os.link`` fails if another process won the race.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    content = {
-        "keys": {"1": base64.b64encode(secrets.token_bytes(32)).decode()},
-        "blind_index_key": base64.b64encode(secrets.token_bytes(32)).decode(),
-    }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(content, handle)
+    content = {"keys": {"1": _random_key()}, **{name: _random_key() for name in named}}
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(content, handle)
+        os.link(draft, path)
+    finally:
+        draft.unlink()
 
 
-def _load_key_file(path: Path) -> KeyRing:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    keys = {int(v): _decode_key(k, f"encryption key {v}") for v, k in data["keys"].items()}
-    return KeyRing(keys=keys, blind_index_key=_decode_key(data["blind_index_key"], "blind index key"))
+def load_dev_key_file(
+    path: Path, *, what: str, named: tuple[str, ...] = ()
+) -> tuple[dict[int, bytes], dict[str, bytes]]:
+    """Outside production, random keys made on first use so `make run` needs no setup."""
+    if not path.exists():
+        # Another process may create it first: then use theirs.
+        with contextlib.suppress(FileExistsError):
+            _create_dev_key_file(path, named)
+    return load_key_file(path, what=what, named=named)
+
+
+BLIND_INDEX_KEY = "blind_index_key"
 
 
 @lru_cache(maxsize=1)
@@ -89,19 +123,19 @@ def keyring() -> KeyRing:
         if not blind:
             raise ImproperlyConfigured("ABRI_BLIND_INDEX_KEY must be set with ABRI_ENCRYPTION_KEYS")
         return KeyRing(
-            keys=_parse_env_keys(settings.ENCRYPTION_KEYS),
-            blind_index_key=_decode_key(blind, "ABRI_BLIND_INDEX_KEY"),
+            keys=parse_env_keys(
+                settings.ENCRYPTION_KEYS, variable="ABRI_ENCRYPTION_KEYS", what="encryption key"
+            ),
+            blind_index_key=decode_key(blind, "ABRI_BLIND_INDEX_KEY"),
         )
+    named = (BLIND_INDEX_KEY,)
     if settings.ENCRYPTION_KEY_FILE:
-        return _load_key_file(Path(settings.ENCRYPTION_KEY_FILE))
-    if settings.PRODUCTION:
+        keys, singles = load_key_file(Path(settings.ENCRYPTION_KEY_FILE), what="encryption key", named=named)
+    elif settings.PRODUCTION:
         raise ImproperlyConfigured("no encryption keys configured")
-    path = Path(settings.DEV_KEY_FILE)
-    if not path.exists():
-        # Another process may create it first: then use theirs.
-        with contextlib.suppress(FileExistsError):
-            _create_dev_key_file(path)
-    return _load_key_file(path)
+    else:
+        keys, singles = load_dev_key_file(Path(settings.DEV_KEY_FILE), what="encryption key", named=named)
+    return KeyRing(keys=keys, blind_index_key=singles[BLIND_INDEX_KEY])
 
 
 def associated_data(table: str, column: str, row_id: object) -> bytes:

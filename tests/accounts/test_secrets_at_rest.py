@@ -9,9 +9,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models.signals import pre_delete
 from django.test import Client
 
-from abri.accounts.models import EncryptedTOTPDevice, RecoveryCodeDevice
+from abri.accounts.models import EncryptedTOTPDevice, RecoveryCode, RecoveryCodeDevice, recovery_code_hash
 from abri.accounts.services import recovery_codes_regenerate
 from abri.core import crypto
 from tests.accounts.test_signin import VERIFY, password_step
@@ -104,6 +105,26 @@ def test_recovery_codes_are_stored_hashed_and_work_once(network):
     device.throttle_reset()  # the failure above throttles the device for a second
     assert device.verify_token(codes[1])
     assert not device.verify_token("000000-000000")
+
+
+def test_a_recovery_code_typed_in_two_requests_at_once_works_once(network):
+    # Two requests with the same code: the other one deletes the code between this one finding it
+    # and deleting it. Looked up then deleted, both succeeded; one DELETE lets only one succeed.
+    user = network.user("shelter_staff")
+    code = recovery_codes_regenerate(user=user)[0]
+    device = RecoveryCodeDevice.objects.get(user=user)
+
+    def the_other_request(sender, instance, **kwargs):
+        pre_delete.disconnect(the_other_request, sender=RecoveryCode)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {RecoveryCode._meta.db_table} WHERE id = %s", [instance.pk])
+
+    pre_delete.connect(the_other_request, sender=RecoveryCode)
+    try:
+        assert not device.verify_token(code)
+    finally:
+        pre_delete.disconnect(the_other_request, sender=RecoveryCode)
+    assert not RecoveryCode.objects.filter(device=device, code_hash=recovery_code_hash(code)).exists()
 
 
 def test_a_failed_sign_in_never_stores_what_was_typed_as_the_username(network):

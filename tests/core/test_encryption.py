@@ -132,3 +132,29 @@ def test_malformed_key_configuration_fails_loudly(monkeypatch):
             crypto.keyring()
     finally:
         crypto.keyring.cache_clear()
+
+
+def test_development_key_file_is_never_seen_empty(settings, tmp_path, monkeypatch):
+    # A process starting while the file is being written must see no file or a whole one: the
+    # keys are written aside and linked into place, so the path does not exist during the write.
+    settings.ENCRYPTION_KEYS = None
+    settings.ENCRYPTION_KEY_FILE = None
+    settings.DEV_KEY_FILE = tmp_path / "var" / "encryption-keys.json"
+    real_dump = crypto.json.dump
+    seen_during_write = []
+
+    def watching_dump(obj, handle, *args, **kwargs):
+        seen_during_write.append(settings.DEV_KEY_FILE.exists())
+        return real_dump(obj, handle, *args, **kwargs)
+
+    monkeypatch.setattr(crypto.json, "dump", watching_dump)
+    crypto.keyring.cache_clear()
+    try:
+        first = crypto.keyring()
+        assert seen_during_write == [False]
+        assert settings.DEV_KEY_FILE.stat().st_mode & 0o777 == 0o600
+        assert list(settings.DEV_KEY_FILE.parent.iterdir()) == [settings.DEV_KEY_FILE]
+        crypto.keyring.cache_clear()
+        assert crypto.keyring() == first
+    finally:
+        crypto.keyring.cache_clear()
