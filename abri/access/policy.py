@@ -179,32 +179,26 @@ def identity_persons_for_user(user: Any) -> models.QuerySet[Any]:
     request still open. After a refusal, an expiry, a withdrawal, a missed arrival, an exit or an
     emergency move, the shelter sees the anonymised profile only. Observers: nobody.
     """
-    from abri.placements.models import Proposal, ProposalStatus, Stay
-    from abri.referrals.models import Person, Request, Status
-    from abri.support.models import SupportFollow
+    from abri.placements.models import ProposalStatus
+    from abri.referrals.models import Person, Status
+    from abri.referrals.workflow import OPEN_STATUSES
 
     role = role_of(user)
     base = Person.objects.filter(erased_at__isnull=True)
     if role in COORDINATION:
         return base
     if role == REFERRER:
-        return base.filter(
-            pk__in=Request.objects.filter(referrer_id=user.organisation_id).values("person_id")
-        )
+        return base.filter(pk__in=requests_for_user(user).values("person_id"))
     if role == PARTNER:
-        followed = SupportFollow.objects.filter(organisation_id=user.organisation_id, ended_on__isnull=True)
-        return base.filter(pk__in=followed.values("person_id"))
+        return support_persons_for_user(user)
     if role == SHELTER_STAFF:
         # A request closed, declined or redirected has no current placement, whatever proposal or
         # stay was left on it: its shelter no longer reads the identity.
-        ended = (Status.DRAFT, Status.REDIRECTED, Status.DECLINED, Status.CLOSED)
-        live = ~models.Q(request__status__in=ended)
-        agreed = Proposal.objects.filter(
-            live,
-            shelter__operator_id=user.organisation_id,
-            status__in=[ProposalStatus.AGREED, ProposalStatus.CONFIRMED],
+        live = models.Q(request__status__in=OPEN_STATUSES | {Status.IN_STAY})
+        agreed = proposals_for_user(user).filter(
+            live, status__in=[ProposalStatus.AGREED, ProposalStatus.CONFIRMED]
         )
-        staying = Stay.objects.filter(live, shelter__operator_id=user.organisation_id, ended_on__isnull=True)
+        staying = stays_for_user(user).filter(live, ended_on__isnull=True)
         return base.filter(
             models.Q(pk__in=agreed.values("request__person_id"))
             | models.Q(pk__in=staying.values("request__person_id"))
@@ -212,11 +206,17 @@ def identity_persons_for_user(user: Any) -> models.QuerySet[Any]:
     return base.none()
 
 
+def _identity_keys(user: Any, persons: list[Any]) -> set[Any]:
+    """The keys of those persons whose identity the user may read now (no query for coordinators)."""
+    if role_of(user) in COORDINATION:
+        return {p.pk for p in persons if p.erased_at is None}
+    keys = [p.pk for p in persons]
+    return set(identity_persons_for_user(user).filter(pk__in=keys).values_list("pk", flat=True))
+
+
 def identity_visible(user: Any, person: Any) -> bool:
     """May the user read this person's identity now? (No read is recorded: see ``identity_for``.)"""
-    if role_of(user) in COORDINATION:
-        return person.erased_at is None
-    return identity_persons_for_user(user).filter(pk=person.pk).exists()
+    return person.pk in _identity_keys(user, [person])
 
 
 # The persons whose identity was already recorded as read during this response.
@@ -235,11 +235,7 @@ def identities_for(
     unique = list({p.pk: p for p in persons}.values())
     if not unique:
         return {}
-    if role_of(user) in COORDINATION:
-        visible = {p.pk for p in unique if p.erased_at is None}
-    else:
-        keys = [p.pk for p in unique]
-        visible = set(identity_persons_for_user(user).filter(pk__in=keys).values_list("pk", flat=True))
+    visible = _identity_keys(user, unique)
     shown = [p for p in unique if p.pk in visible]
     already: set[Any] = getattr(request, _READS_ATTRIBUTE, set()) if request is not None else set()
     audit_read_many(

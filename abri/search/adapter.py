@@ -190,11 +190,15 @@ def exclusions(
     if not shelters:
         return []
     built = build([request], Shelter.objects.filter(pk__in=[s.pk for s in shelters]), held=held)
+    return excluded_in(built, built.instance.problem.request_index(str(request.pk)))
+
+
+def excluded_in(built: Built, i: int, explainer: Explainer | None = None) -> list[Exclusion]:
+    """The shelters of a built problem that the engine excludes for request ``i``, each with the
+    engine's reason in the active language: what the search page lists and a proposal refuses."""
     instance = built.instance
-    i = instance.problem.request_index(str(request.pk))
     lang = engine_language()
     out = []
-    explainer = None
     for j, shelter in enumerate(instance.problem.shelters):
         code = int(instance.fail[i, j])
         if code:

@@ -71,14 +71,11 @@ def find_view(request: AuthedRequest, pk: str) -> HttpResponse:
         )
     excluded = []
     if request.GET.get("excluded"):
-        for j, s in enumerate(shelters):
-            if built.instance.fail[i, j] != 0:
-                excluded.append(
-                    {
-                        "shelter": built.shelters[s.id],
-                        "sentence": _humanise(render_sentence(explainer.reason(i, j), lang), built),
-                    }
-                )
+        # The same verdicts and sentences as the proposal service refuses with.
+        excluded = [
+            {"shelter": e.shelter, "sentence": _humanise(e.sentence, built)}
+            for e in adapter.excluded_in(built, i, explainer)
+        ]
     audit_record(
         action="search.rank",
         actor=request.user,
