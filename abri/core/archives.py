@@ -74,33 +74,29 @@ def check_archive(data: bytes, *, field: str, limits: ArchiveLimits = SPREADSHEE
 
     Raises :class:`ArchiveError`; returns None for an archive within the limits.
     """
-    declared = _declared_members(data)
-    if declared is None:
-        raise ArchiveError(_("This file is damaged and cannot be read."), field=field, code="damaged")
+    damaged = ArchiveError(_("This file is damaged and cannot be read."), field=field, code="damaged")
+    # An XLSX is a ZIP of many small files; a spreadsheet made of thousands is not a real one.
+    too_many = ArchiveError(
+        _("This file is made of more than %(count)s internal files: it cannot be read safely.")
+        % {"count": limits.max_members},
+        field=field,
+        code="too_large",
+    )
     too_large = _("This file unpacks to more than %(size)s MB: it cannot be read safely.") % {
         "size": limits.max_total_bytes // _MB
     }
+    declared = _declared_members(data)
+    if declared is None:
+        raise damaged
     if declared > limits.max_members:
-        raise ArchiveError(
-            _("This file holds more than %(count)s parts: it cannot be read safely.")
-            % {"count": limits.max_members},
-            field=field,
-            code="too_large",
-        )
+        raise too_many
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, struct.error, EOFError):
-        raise ArchiveError(
-            _("This file is damaged and cannot be read."), field=field, code="damaged"
-        ) from None
+        raise damaged from None
     if len(members) > limits.max_members:  # the record above can understate it
-        raise ArchiveError(
-            _("This file holds more than %(count)s parts: it cannot be read safely.")
-            % {"count": limits.max_members},
-            field=field,
-            code="too_large",
-        )
+        raise too_many
     total = 0
     for member in members:
         total += member.file_size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.functional import Promise
+from django.utils.text import Truncator
 
 
 class DomainError(Exception):
@@ -34,5 +35,4 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     A report that echoed whole cells could be made megabytes long (or carry a whole text pasted
     into a cell) by one bad value; an ellipsis says that the value goes on.
     """
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return Truncator(str(value)).chars(limit)

@@ -273,9 +273,7 @@ def read_table(
         table = _csv_table(data)
     if not table:
         raise _error(1, _("The file is empty."))
-    header_line, header = table[0]
-    while not header[-1]:
-        header.pop()
+    header_line, header = table[0]  # trimmed of trailing empty cells, like every row (_collect)
     names = [h.lower() for h in header]
     errors: list[RowError] = []
     seen: set[str] = set()
@@ -294,7 +292,7 @@ def read_table(
     errors += [RowError(header_line, c, _("This column is missing.")) for c in required if c not in names]
     rows: list[dict[str, str]] = []
     for line, cells in table[1:]:
-        if any(cells[len(names) :]):
+        if len(cells) > len(names):
             errors.append(RowError(line, "", _("This row has more cells than the header has columns.")))
         rows.append(Row(dict(zip(names, cells + [""] * (len(names) - len(cells)), strict=False)), line))
     if not rows and not errors:
