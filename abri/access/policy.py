@@ -322,11 +322,10 @@ def danger_zone_label(user: Any, zone: Any) -> str:
     """
     from abri.referrals.models import DangerZone
 
-    source = zone.source or DangerZone.Source.REFERRER
     if role_of(user) not in COORDINATION:
-        if source == DangerZone.Source.PLACEMENT:
+        if zone.source == DangerZone.Source.PLACEMENT:
             return str(_("the area of a former placement"))
-        if source != DangerZone.Source.REFERRER:
+        if zone.source != DangerZone.Source.REFERRER:
             return str(_("an area set by the coordinators"))
     if zone.commune:
         label = _("%(town)s (%(departement)s, %(radius)s km)") % {
@@ -336,8 +335,8 @@ def danger_zone_label(user: Any, zone: Any) -> str:
         }
     else:
         label = _("département %(code)s") % {"code": zone.departement}
-    if source != DangerZone.Source.REFERRER:
-        origin = str(DangerZone.Source(source).label).lower()
+    if zone.source != DangerZone.Source.REFERRER:
+        origin = str(DangerZone.Source(zone.source).label).lower()
         label = _("%(zone)s: %(source)s") % {"zone": label, "source": origin}
     return str(label)
 

@@ -19,6 +19,7 @@ from abri.access.policy import (
     requests_for_user,
     shelters_for_user,
     stays_for_user,
+    support_persons_for_user,
 )
 from abri.access.roles import COORDINATION, role_of
 from abri.accounts.stepup import require_step_up
@@ -188,8 +189,8 @@ def stay_view(request: AuthedRequest, pk: str) -> HttpResponse:
         {
             "stay": stay,
             "identity": identity,
-            "record_open": identity is not None
-            and (stay.ended_on is None or role_of(request.user) in COORDINATION),
+            # The support record's link shows only where the record opens (the policy's rule).
+            "record_open": support_persons_for_user(request.user).filter(pk=stay.request.person_id).exists(),
             "profile": anonymised_profile(stay.request),
             "exit_form": ExitForm(initial={"day": timezone.localdate()}),
             "incident_form": IncidentForm(),

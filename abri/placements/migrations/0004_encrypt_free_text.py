@@ -3,9 +3,8 @@
 Each column is made plain and nullable, every row's text is sealed with its row id as associated
 data (``abri.core.encrypt_migration``), then the field becomes encrypted. Reversible.
 
-Order at merge: after every migration that writes these columns as plain text with
-``QuerySet.update()`` (the workflow branch's ``end_stale_holds`` sets ``closing_reason``): once
-encrypted, the field refuses such writes.
+Runs after ``0003_end_stale_holds``, which bulk-updates proposals: once encrypted, these fields
+refuse ``QuerySet.update()`` (that migration writes the status only, for the same reason).
 """
 
 from django.db import migrations, models
