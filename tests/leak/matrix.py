@@ -158,10 +158,6 @@ NOT_CANARIED = {
     "trainingsession.notes": "a training's practical notes: about no person or place",
 }
 
-HEADER_NOTE = {
-    "shelter": "for shelter rows the three shelter columns are the shelter's own staff, in any state",
-}
-
 
 def render_markdown() -> str:
     """The table as it stands in docs/security.md, between the matrix markers."""

@@ -193,7 +193,7 @@ class Seeder:
         """A request with a canary in every field the referrer fills, submitted."""
         referrer = self.network.user("referrer", side)
         n = len(self.journeys) + 1
-        birth = datetime.date(1983, 11, 10 + n)
+        birth = datetime.date(1983, 11, 10) + datetime.timedelta(days=n)
         req = referrals.request_create_draft(actor=referrer)
         person = req.person
         data = {
