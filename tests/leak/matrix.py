@@ -101,10 +101,18 @@ ROWS: tuple[Row, ...] = (
         "dangerzone.referrer", "danger zone typed by the referrer (town)", "person", NARRATIVE, erasable=True
     ),
     _row(
-        "dangerzone.shelter",
-        "danger zone derived from a shelter (after an incident): its town",
+        "dangerzone.placement",
+        "danger zone around a former placement (after an incident): its town",
         "person",
         "yes yes no no own own own no no no no",
+    ),
+    # Others read that such a zone exists, not where (policy.danger_zone_label).
+    _row(
+        "dangerzone.coordination",
+        "danger zone set by the coordinators (town)",
+        "person",
+        COORDINATION_ONLY,
+        erasable=True,
     ),
     # Free text.
     _row("consent.obtained_by", "consent obtained by", "person", REFERRER_TEXT),
@@ -125,6 +133,13 @@ ROWS: tuple[Row, ...] = (
     _row("stay.exit_note", "exit note", "person", SHELTER_TEXT),
     _row("incident.description", "incident description (placement)", "person", SHELTER_TEXT),
     _row("disclosure.reason", "disclosure reason", "person", COORDINATION_ONLY),
+    _row(
+        "requestevent.zones_reason",
+        "reason for changing the danger zones (timeline)",
+        "person",
+        COORDINATION_ONLY,
+        erasable=True,
+    ),
     _row("transfer.escort", "escort's name", "person", ARRIVAL_SIDE),
     _row("transfer.departure_place", "departure place", "person", DEPARTURE_SIDE),
     _row("transfer.arrival_place", "arrival place", "person", ARRIVAL_SIDE),
@@ -153,7 +168,10 @@ ROW_BY_KEY = {row.key: row for row in ROWS}
 NOT_CANARIED = {
     "attachment.content": "the document's bytes (metadata stripped): checked by the attachment tests",
     "residencepermit.prefecture": "a département code (two digits), not unique text",
-    "requestevent.reason": "the timeline's copy of the reasons above: their canaries cover it",
+    "requestevent.reason": (
+        "the timeline's copy of the reasons above: their canaries cover it (the danger zones'"
+        " change, whose reason only the timeline holds, has its row)"
+    ),
     "weightset.note": "why the engine's weights changed (administrators): about no person or place",
     "trainingsession.notes": "a training's practical notes: about no person or place",
 }

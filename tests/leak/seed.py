@@ -41,6 +41,13 @@ SHELTER_TOWNS = {
 }
 # The town a referrer types as a danger zone (far from every shelter above).
 REFERRER_DANGER_TOWN = ("Vals-les-Bains", "07")
+# Towns the coordinators add as danger zones (``request_zones_change``): far from the shelters
+# of their journeys, except Betschdorf, 15 km from B, added over B's pending proposal on purpose.
+COORDINATION_TOWNS = {
+    "sheltered": ("Lons-le-Saunier", "39"),
+    "over_pending": ("Betschdorf", "67"),
+    "erased": ("Bar-le-Duc", "55"),
+}
 
 # A request is consistent only when its live proposals match its status.
 OPEN_PROPOSAL_STATUSES = {
@@ -334,7 +341,23 @@ class Seeder:
         return data
 
     def incident_zone(self, person: Person, shelter: Shelter) -> None:
-        self.add("dangerzone.shelter", shelter.commune, person, author_org_id=shelter.operator_id)
+        self.add("dangerzone.placement", shelter.commune, person, author_org_id=shelter.operator_id)
+
+    def zones_change(self, journey: str, req: Request, which: str) -> None:
+        """A coordinator adds a town to the danger zones, with a reason (the timeline's)."""
+        town, dep = COORDINATION_TOWNS[which]
+        reason = self.add("requestevent.zones_reason", self.token("ZonesReason"), req.person)
+        self.add("dangerzone.coordination", town, req.person)
+        self.step(
+            journey,
+            f"the coordinators adding {town} to the danger zones",
+            lambda: referrals.request_zones_change(
+                actor=self.network.user("coordinator"),
+                request=Request.objects.get(pk=req.pk),
+                reason=reason,
+                towns=f"{town} ({dep})",
+            ),
+        )
 
 
 def date_spellings(day: datetime.date) -> tuple[str, ...]:
@@ -544,6 +567,7 @@ def seed(network: Network) -> Seeder:
     req = s.searching(s.file(j))
     (p9,) = s.propose(j, req, "B")
     s.arrive(j, p9)
+    s.zones_change(j, req, "sheltered")
     person = req.person
     s.step(
         j,
@@ -749,6 +773,18 @@ def seed(network: Network) -> Seeder:
             actor=referrer, request=Request.objects.get(pk=req.pk), name="withdraw", reason=reason
         ),
     )
+    # P19: a zone added over B's pending proposal withdraws it; B then tries to agree.
+    j = "P19 zone added over a pending proposal"
+    req = s.searching(s.file(j))
+    (p19,) = s.propose(j, req, "B")
+    s.zones_change(j, req, "over_pending")
+    s.must_refuse(
+        j,
+        "a shelter agreeing after a danger zone excluded it",
+        lambda: placements.proposal_agree(actor=s.staff_of(p19), proposal=s.fresh(p19)),
+        "zones",
+    )
+
     # A training given by the partner, attended by shelter staff: its pages and certificate (a
     # PDF) are crawled like the others, so their text is checked too.
     session = make_session(network, trainer=network.org("support_partner"), days_ago=10)

@@ -79,3 +79,11 @@ def test_every_identity_field_is_a_row_checked_for_its_read_event():
     # narrative (SECURITY.md): the matrix gives them their own rule.
     narrative = {"person.health_needs", "person.exploiters"}
     assert rows - narrative <= IDENTITY_ROWS, sorted(rows - narrative - IDENTITY_ROWS)
+
+
+def test_every_source_of_danger_zone_has_a_row():
+    """Each source of danger zone has its own reading rule (policy.danger_zone_label), so a row."""
+    from abri.referrals.models import DangerZone
+
+    keys = {f"dangerzone.{source}" for source in DangerZone.Source.values}
+    assert keys <= set(ROW_BY_KEY), sorted(keys - set(ROW_BY_KEY))
