@@ -128,18 +128,6 @@ class Seeder:
             self._reported.add(key)
             self.invariant_failures.append(message)
 
-    def may(self, journey: str, what: str, action: Callable[[], Any]) -> bool:
-        """An action the rules may allow or refuse (a transition other branches may add): when
-        allowed, the invariants must hold after it like after any step."""
-        try:
-            action()
-        except DomainError:
-            return False
-        finally:
-            self.steps += 1
-            self.check_invariants(f"{journey}: after {what}")
-        return True
-
     def must_refuse(self, journey: str, what: str, action: Callable[[], Any], item: str) -> None:
         """An action the rules forbid: it must raise a DomainError and change nothing."""
         try:
@@ -427,45 +415,62 @@ def seed(network: Network) -> Seeder:
     s.step(j, "the deadline passing", lambda: placements.proposals_expire())
     s.propose(j, req, "B")
 
-    # P2: the referrer withdraws while C's proposal is pending; C then tries to agree.
-    j = "P2 withdrawn by the referrer"
-    req = s.searching(s.file(j))
-    (p2,) = s.propose(j, req, "C")
-    reason = s.token("Withdraw")
-    s.add("request.withdraw_reason", reason, req.person)
-    s.step(
-        j,
-        "the referrer withdrawing",
-        lambda: referrals.request_transition(
-            actor=referrer, request=Request.objects.get(pk=req.pk), name="withdraw", reason=reason
-        ),
+    # Exits before the arrival: the referrer withdraws, or a coordinator closes, in each state
+    # before it; the shelter's next step must then be refused (the proposal ended with the request).
+    next_step: dict[str, tuple[str, Callable[..., Any]]] = {
+        Status.SEARCHING: ("agreeing", placements.proposal_agree),
+        Status.PLACE_FOUND: ("confirming the interview", placements.interview_confirm),
+        Status.TRAVELLING: ("confirming the arrival", placements.arrival_confirm),
+    }
+    exits = (
+        # (transition, who, the row its reason is, state left, shelter)
+        ("withdraw", "referrer", "request.withdraw_reason", Status.SEARCHING, "C"),
+        ("withdraw", "referrer", "request.withdraw_reason", Status.PLACE_FOUND, "B"),
+        ("withdraw", "referrer", "request.withdraw_reason", Status.TRAVELLING, "E"),
+        ("close", "coordinator", "request.decision_reason", Status.SEARCHING, "E"),
+        ("close", "coordinator", "request.decision_reason", Status.PLACE_FOUND, "C"),
+        ("close", "coordinator", "request.decision_reason", Status.TRAVELLING, "B"),
     )
-    s.must_refuse(
-        j,
-        "a shelter agreeing after the consent was withdrawn",
-        lambda: placements.proposal_agree(actor=s.staff_of(p2), proposal=s.fresh(p2)),
-        "item 2",
-    )
-
-    # P3: the coordinator closes while E's proposal is pending; E then tries to agree.
-    j = "P3 closed by the coordinator"
-    req = s.searching(s.file(j))
-    (p3,) = s.propose(j, req, "E")
-    reason = s.token("Close")
-    s.add("request.decision_reason", reason, req.person)
-    s.step(
-        j,
-        "the coordinator closing",
-        lambda: referrals.request_transition(
-            actor=coordinator, request=Request.objects.get(pk=req.pk), name="close", reason=reason
-        ),
-    )
-    s.must_refuse(
-        j,
-        "a shelter agreeing after the request was closed",
-        lambda: placements.proposal_agree(actor=s.staff_of(p3), proposal=s.fresh(p3)),
-        "item 2",
-    )
+    for n, (name, who, reason_key, state, letter) in enumerate(exits, start=1):
+        j = f"X{n} {name} by the {who} while {state}"
+        req = s.searching(s.file(j))
+        (proposal,) = s.propose(j, req, letter)
+        staff = s.staff_of(proposal)
+        if state != Status.SEARCHING:
+            s.step(
+                j,
+                "agreeing",
+                lambda p=proposal, u=staff: placements.proposal_agree(actor=u, proposal=s.fresh(p)),
+            )
+        if state == Status.TRAVELLING:
+            s.step(
+                j,
+                "confirming",
+                lambda p=proposal, u=staff: placements.interview_confirm(actor=u, proposal=s.fresh(p)),
+            )
+            s.step(
+                j,
+                "planning the journey",
+                lambda p=proposal, j=j: placements.transfer_plan(
+                    actor=coordinator, proposal=s.fresh(p), data=s.transfer_data(j, s.fresh(p), escort=False)
+                ),
+            )
+        assert Request.objects.get(pk=req.pk).status == state, f"{j}: the journey did not reach {state}"
+        reason = s.add(reason_key, s.token("Exit"), req.person)
+        s.step(
+            j,
+            f"the {who} ending the request ({name})",
+            lambda req=req, who=who, name=name, reason=reason: referrals.request_transition(
+                actor=network.user(who), request=Request.objects.get(pk=req.pk), name=name, reason=reason
+            ),
+        )
+        what, action = next_step[state]
+        s.must_refuse(
+            j,
+            f"the shelter {what} after the request ended",
+            lambda p=proposal, u=staff, action=action: action(actor=u, proposal=s.fresh(p)),
+            "exits before arrival",
+        )
 
     # P4 declined, P5 redirected (after a request for information), straight from assessment.
     for j, name in (("P4 declined", "decline"), ("P5 redirected", "redirect")):
@@ -759,20 +764,6 @@ def seed(network: Network) -> Seeder:
         j, "accepting", lambda: referrals.request_transition(actor=coordinator, request=req, name="accept")
     )
 
-    # P18: B agreed, then the referrer withdraws the request if the workflow allows it from
-    # "place found" (the agreed proposal must then end with it, and B lose the identity).
-    j = "P18 agreed, then withdrawn by the referrer if allowed"
-    req = s.searching(s.file(j))
-    (p18,) = s.propose(j, req, "B")
-    s.step(j, "B agreeing", lambda: placements.proposal_agree(actor=s.staff_of(p18), proposal=p18))
-    reason = s.add("request.withdraw_reason", s.token("Withdraw"), req.person)
-    s.may(
-        j,
-        "the referrer withdrawing after the agreement",
-        lambda: referrals.request_transition(
-            actor=referrer, request=Request.objects.get(pk=req.pk), name="withdraw", reason=reason
-        ),
-    )
     # P19: a zone added over B's pending proposal withdraws it; B then tries to agree.
     j = "P19 zone added over a pending proposal"
     req = s.searching(s.file(j))
