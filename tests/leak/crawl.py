@@ -200,6 +200,8 @@ class Result:
     route_answers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # (relation, field) pairs seen where the matrix allows them: the crawl's positive control.
     seen: set[tuple[str, str]] = field(default_factory=set)
+    # The same, for the canaries of erased people (what an erasure keeps must still be found).
+    seen_erased: set[tuple[str, str]] = field(default_factory=set)
 
 
 TOKEN = re.compile(r"cnry[a-z]+\d{3}q")
@@ -230,6 +232,18 @@ class Judge:
     def __init__(self, seeder: Seeder) -> None:
         self.seeder = seeder
         self._relations: dict[tuple[Any, Any], str] = {}
+        self._erased: dict[Any, bool] = {}
+
+    def erased(self, subject: Any) -> bool:
+        """Read from the database: the canary's subject is the instance the seeder held when it
+        filed the request, from before any erasure."""
+        from abri.referrals.models import Person
+
+        if not isinstance(subject, Person):
+            return False
+        if subject.pk not in self._erased:
+            self._erased[subject.pk] = Person.objects.filter(pk=subject.pk, erased_at__isnull=False).exists()
+        return self._erased[subject.pk]
 
     def relation(self, user: Any, subject: Any) -> str:
         key = (user.pk, subject.pk)
@@ -278,7 +292,7 @@ class Judge:
         from abri.placements.models import Disclosure
 
         row = ROW_BY_KEY[canary.key]
-        if row.erasable and getattr(canary.subject, "erased_at", None) is not None:
+        if row.erasable and self.erased(canary.subject):
             return False
         cell = row.cell(self.relation(user, canary.subject))
         if cell == "yes":
@@ -317,6 +331,9 @@ def check_text(
         if allowed:
             shown_identity.extend(c for c in allowed if c.key in IDENTITY_ROWS)
             result.seen.update((judge.relation(user, c.subject), c.key) for c in allowed)
+            result.seen_erased.update(
+                (judge.relation(user, c.subject), c.key) for c in allowed if judge.erased(c.subject)
+            )
             continue
         c = canaries[0]
         relation = judge.relation(user, c.subject)

@@ -39,8 +39,11 @@ SHELTER_TOWNS = {
     "D": ("Mauléon-Licharre", "64", "own"),
     "E": ("Sarlat-la-Canéda", "24", "other"),
 }
-# The town a referrer types as a danger zone (far from every shelter above).
-REFERRER_DANGER_TOWN = ("Vals-les-Bains", "07")
+# The towns referrers type as danger zones (far from every shelter above), one per journey.
+REFERRER_DANGER_TOWNS = {
+    "incident": ("Vals-les-Bains", "07"),
+    "erased": ("Charleville-Mézières", "08"),
+}
 # Towns the coordinators add as danger zones (``request_zones_change``): far from the shelters
 # of their journeys, except Betschdorf, 15 km from B, added over B's pending proposal on purpose.
 COORDINATION_TOWNS = {
@@ -184,7 +187,7 @@ class Seeder:
         )
 
     # -- requests -------------------------------------------------------------------------
-    def file(self, journey: str, *, side: str = "own", danger_town: bool = False) -> Request:
+    def file(self, journey: str, *, side: str = "own", danger_town: str = "") -> Request:
         """A request with a canary in every field the referrer fills, submitted."""
         referrer = self.network.user("referrer", side)
         n = len(self.journeys) + 1
@@ -208,7 +211,8 @@ class Seeder:
         referrals.request_save_household(
             actor=referrer, request=req, members=[{"relation": "child", "gender": "F", "age": 4}]
         )
-        towns = f"{REFERRER_DANGER_TOWN[0]} ({REFERRER_DANGER_TOWN[1]})" if danger_town else ""
+        town, dep = REFERRER_DANGER_TOWNS[danger_town] if danger_town else ("", "")
+        towns = f"{town} ({dep})" if town else ""
         situation = {
             "urgency": "urgent",
             "situation": self.token("Situation"),
@@ -222,8 +226,8 @@ class Seeder:
         referrals.request_save_situation(actor=referrer, request=req, data=situation)
         self.add("request.situation", situation["situation"], person)
         self.add("person.exploiters", situation["exploiters"], person)
-        if danger_town:
-            self.add("dangerzone.referrer", REFERRER_DANGER_TOWN[0], person)
+        if town:
+            self.add("dangerzone.referrer", town, person)
         notes = self.token("Health")
         referrals.request_save_needs(
             actor=referrer,
@@ -281,12 +285,15 @@ class Seeder:
         return Proposal.objects.get(pk=proposal.pk)
 
     def arrive(self, journey: str, proposal: Proposal, *, escort: bool = False) -> Stay:
-        """Agree, confirm, plan the journey, arrive."""
+        """Agree (unless agreed already), confirm, plan the journey, arrive."""
         staff = self.staff_of(proposal)
         coordinator = self.network.user("coordinator")
-        self.step(
-            journey, "agreeing", lambda: placements.proposal_agree(actor=staff, proposal=self.fresh(proposal))
-        )
+        if self.fresh(proposal).status == "pending":
+            self.step(
+                journey,
+                "agreeing",
+                lambda: placements.proposal_agree(actor=staff, proposal=self.fresh(proposal)),
+            )
         self.step(
             journey,
             "confirming",
@@ -532,7 +539,7 @@ def seed(network: Network) -> Seeder:
     # P8: sheltered at A, incident (emergency move), C agrees then withdraws after the
     # interview, sheltered at E. A then tries to report on the ended stay.
     j = "P8 incident, re-placed"
-    req = s.searching(s.file(j, danger_town=True))
+    req = s.searching(s.file(j, danger_town="incident"))
     (p8a,) = s.propose(j, req, "A")
     stay_a = s.arrive(j, p8a)
     description = s.token("Incident")
@@ -687,9 +694,54 @@ def seed(network: Network) -> Seeder:
         ),
     )
 
-    # P12: erased on request while searching.
-    j = "P12 erased"
-    req = s.searching(s.file(j))
+    # P12: a placement history, then erased on request while travelling again: refused by C
+    # (text), the interview at A (link), travelled with an escort, an incident at A (its town
+    # stays a zone), a zone added by the coordinators, then on the way to E with an escort. The
+    # live proposal's page shows the transfer after the erasure: the escort must be gone from it,
+    # the places kept (and the same check runs on every other page, for everyone).
+    j = "P12 erased after a placement history, travelling"
+    req = s.searching(s.file(j, danger_town="erased"))
+    at_a, at_c = sorted(s.propose(j, req, "A", "C"), key=lambda p: p.shelter_id != sA.pk)
+    text = s.add("proposal.refusal_text", s.token("Refusal"), req.person, author_org_id=sC.operator_id)
+    s.step(
+        j,
+        "C refusing",
+        lambda: placements.proposal_refuse(actor=s.staff_of(at_c), proposal=at_c, reason="other", text=text),
+    )
+    s.step(j, "A agreeing", lambda: placements.proposal_agree(actor=s.staff_of(at_a), proposal=s.fresh(at_a)))
+    link = s.add("proposal.interview_link", s.token("Interview"), req.person, author_org_id=sA.operator_id)
+    s.step(
+        j,
+        "scheduling the interview",
+        lambda: placements.interview_schedule(
+            actor=coordinator,
+            proposal=s.fresh(at_a),
+            at=timezone.now() + datetime.timedelta(days=1),
+            link=f"https://visio.example.invalid/{link}",
+        ),
+    )
+    stay_a = s.arrive(j, at_a, escort=True)
+    description = s.add("incident.description", s.token("Incident"), req.person, author_org_id=sA.operator_id)
+    s.incident_zone(req.person, sA)
+    s.step(
+        j,
+        "the incident at A",
+        lambda: placements.incident_report(
+            actor=s.staff_of(at_a), stay=stay_a, kind="found", description=description
+        ),
+    )
+    s.zones_change(j, req, "erased")
+    (at_e,) = s.propose(j, req, "E")
+    staff = s.staff_of(at_e)
+    s.step(j, "E agreeing", lambda: placements.proposal_agree(actor=staff, proposal=s.fresh(at_e)))
+    s.step(j, "E confirming", lambda: placements.interview_confirm(actor=staff, proposal=s.fresh(at_e)))
+    s.step(
+        j,
+        "planning the journey to E",
+        lambda: placements.transfer_plan(
+            actor=coordinator, proposal=s.fresh(at_e), data=s.transfer_data(j, s.fresh(at_e), escort=True)
+        ),
+    )
     s.step(
         j,
         "the erasure",

@@ -33,6 +33,14 @@ MUST_BE_SEEN = {
     "partner_following": {"person.first_name", "legalcase.lawyer", "hearing.court"},
 }
 
+# What an erasure keeps, still found on the erased person's pages: without it, an erased person
+# whose pages nobody reaches would pass the erasure check without being looked at.
+MUST_BE_SEEN_AFTER_ERASURE = {
+    ("coordinator", "transfer.arrival_place"),
+    ("coordinator", "dangerzone.placement"),
+    ("shelter_current", "transfer.meeting_point"),
+}
+
 
 def test_the_leak_crawl_finds_no_leak(network: Network, django_capture_on_commit_callbacks: Any) -> None:
     started = time.monotonic()
@@ -56,6 +64,10 @@ def test_the_leak_crawl_finds_no_leak(network: Network, django_capture_on_commit
         (
             "canaries no longer found where they belong (relation, field)",
             [str(x) for x in sorted(expected - result.seen)],
+        ),
+        (
+            "kept fields of an erased person no longer found (relation, field)",
+            [str(x) for x in sorted(MUST_BE_SEEN_AFTER_ERASURE - result.seen_erased)],
         ),
         ("leaks: seen where the matrix says no", result.leaks),
         ("identity shown without its read.sensitive event", result.unaudited),
@@ -100,6 +112,9 @@ def _write_summary(seeder: Seeder, r: crawler.Result, seeded: float) -> None:
         body += f"\n== {title} ({len(items)})\n" + "".join(f"- {item}\n" for item in items)
     body += "\n== ANSWERS PER ROUTE\n" + "".join(f"- {k}: {v}\n" for k, v in sorted(r.route_answers.items()))
     body += "\n== SEEN WHERE ALLOWED (relation, field)\n" + "".join(f"- {a} {b}\n" for a, b in sorted(r.seen))
+    body += "\n== SEEN AFTER AN ERASURE (relation, field)\n" + "".join(
+        f"- {a} {b}\n" for a, b in sorted(r.seen_erased)
+    )
     OUTPUT.write_text(body, encoding="utf-8")
     print("\n" + "\n".join(lines))
 
