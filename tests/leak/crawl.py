@@ -51,6 +51,11 @@ SKIPPED_ROUTES = {
 ONE_BUTTON_ROUTES = {
     "accounts:user_deactivate": "deactivates the user and ends their sessions",
 }
+# Query strings a route is also fetched with: the audit trail shows the newest 50 events, which
+# the crawl's own reads push far down; filtered by action, the notes are on the first page.
+EXTRA_QUERIES = {
+    "audit:event_list": ("action=person.erase", "action=mfa.reset"),
+}
 IDENTITY_ROWS = frozenset(
     f"person.{name}" for name in ("first_name", "last_name", "aliases", "birth_date", "nationality", "phone")
 )
@@ -112,7 +117,9 @@ def urls_for(role: str, kwargs_by_kind: dict[str, list[dict[str, Any]]]) -> list
         if not (rule.public or rule.pre_mfa or role in rule.roles):
             continue
         for kwargs in kwargs_by_kind[rule.obj] if rule.obj else [{}]:
-            urls.append((name, reverse(name, kwargs=kwargs), rule.get_status == 405))
+            url = reverse(name, kwargs=kwargs)
+            urls.append((name, url, rule.get_status == 405))
+            urls.extend((name, f"{url}?{query}", False) for query in EXTRA_QUERIES.get(name, ()))
     return urls
 
 
@@ -252,6 +259,7 @@ class Judge:
         return self._relations[key]
 
     def _relation(self, user: Any, subject: Any) -> str:
+        from abri.accounts.models import User
         from abri.network.models import Shelter
         from abri.placements.models import Proposal, Stay
         from abri.referrals.models import Request
@@ -260,6 +268,14 @@ class Judge:
         role, org = str(user.role), user.organisation_id
         if role in ("coordinator", "administrator", "observer"):
             return role
+        if isinstance(subject, User):
+            # A user's own record (an audit note about them): no request, shelter or follow-up
+            # relates the viewer to it.
+            return {
+                "referrer": "referrer_other",
+                "partner": "partner_other",
+                "shelter_staff": "shelter_other",
+            }[role]
         if isinstance(subject, Shelter):
             return {
                 "referrer": "referrer_own",
@@ -306,11 +322,14 @@ class Judge:
         return False
 
     def state(self, canary: Canary) -> str:
+        from abri.accounts.models import User
         from abri.network.models import Shelter
 
         subject = canary.subject
         if isinstance(subject, Shelter):
             return f"shelter {self.seeder.letter(subject.pk)}"
+        if isinstance(subject, User):
+            return f"user {subject.username}"
         subject.refresh_from_db(fields=["erased_at"])
         statuses = sorted(set(subject.requests.values_list("status", flat=True)))
         erased = ", erased" if subject.erased_at else ""

@@ -70,6 +70,7 @@ NARRATIVE = "yes yes yes no no no no no yes no no"
 REFERRER_TEXT = "yes yes yes no no no no no no no no"
 SHELTER_TEXT = "yes yes no no own own own no no no no"
 COORDINATION_ONLY = "yes yes no no no no no no no no no"
+ADMINISTRATION_ONLY = "no yes no no no no no no no no no"
 ARRIVAL_SIDE = "yes yes no no no yes no no no no no"
 DEPARTURE_SIDE = "yes yes yes no no no no no no no no"
 SUPPORT_RECORD = "yes yes no no no yes no no own no no"
@@ -157,6 +158,9 @@ ROWS: tuple[Row, ...] = (
     _row("transfer.departure_place", "departure place", "person", DEPARTURE_SIDE),
     _row("transfer.arrival_place", "arrival place", "person", ARRIVAL_SIDE),
     _row("transfer.meeting_point", "meeting point", "person", ARRIVAL_SIDE),
+    # The audit log's notes: an erasure's reason (about the person), the identity check before a
+    # second-factor reset (about a user), read by administrators on the audit trail only.
+    _row("auditnote.text", "audit note (erasure reason, identity check)", "person", ADMINISTRATION_ONLY),
     # Support and legal places (recorded here by the support partner following the person).
     _row("supportstep.note", "support step note", "person", SUPPORT_RECORD, erasable=True),
     _row("residencepermit.number", "residence document number", "person", SUPPORT_RECORD, erasable=True),

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from abri.accounts import services as accounts
 from abri.core.errors import DomainError
 from abri.network.models import Shelter
 from abri.network.services import unavailability_declare
@@ -745,7 +746,11 @@ def seed(network: Network) -> Seeder:
     s.step(
         j,
         "the erasure",
-        lambda: referrals.person_erase(actor=coordinator, person=req.person, reason="request"),
+        lambda: referrals.person_erase(
+            actor=coordinator,
+            person=req.person,
+            reason=s.add("auditnote.text", s.token("ErasureReason"), req.person),
+        ),
     )
 
     # P13: did not arrive at C; closed.
@@ -826,6 +831,15 @@ def seed(network: Network) -> Seeder:
         "a shelter agreeing after a danger zone excluded it",
         lambda: placements.proposal_agree(actor=s.staff_of(p19), proposal=s.fresh(p19)),
         "zones",
+    )
+
+    # A lost second factor reset by an administrator, with how the identity was checked (an
+    # audit note). The user is no viewer of the crawl: the reset ends their sessions.
+    lost = network.user("observer", "other")
+    accounts.second_factor_reset(
+        actor=network.user("administrator"),
+        user=lost,
+        identity_check=s.add("auditnote.text", s.token("IdentityCheck"), lost),
     )
 
     # A training given by the partner, attended by shelter staff: its pages and certificate (a
