@@ -198,7 +198,8 @@ class Result:
     changed_by_empty_post: list[str] = field(default_factory=list)
     fetched: int = 0
     urls_by_viewer: dict[str, int] = field(default_factory=dict)
-    messages_checked: int = 0
+    notifications_checked: int = 0
+    emails_checked: int = 0
     canaries: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
@@ -428,7 +429,7 @@ def run(network: Network, seeder: Seeder) -> Result:
         from abri.placements.models import Notification
 
         for notification in Notification.objects.filter(user=user):
-            result.messages_checked += 1
+            result.notifications_checked += 1
             check_text(
                 judge,
                 matcher,
@@ -440,7 +441,7 @@ def run(network: Network, seeder: Seeder) -> Result:
             )
         for message in mail.outbox:
             if user.email in message.to:
-                result.messages_checked += 1
+                result.emails_checked += 1
                 check_text(
                     judge,
                     matcher,
