@@ -4,7 +4,7 @@ notification and e-mail of every viewer checked against the disclosure matrix.
 
 One test, so that the network is seeded and crawled once (pytest-xdist would run a module
 fixture once per worker); its failure lists every finding by kind, and
-test-output/leak-crawl.txt holds them all with the crawl's size and time.
+test-output/leak-crawl.txt holds them all with the crawl's size (the timings go to the terminal).
 """
 
 from __future__ import annotations
