@@ -51,6 +51,11 @@ SKIPPED_ROUTES = {
 ONE_BUTTON_ROUTES = {
     "accounts:user_deactivate": "deactivates the user and ends their sessions",
 }
+# Query strings a route is also fetched with: the audit trail shows the newest 50 events, which
+# the crawl's own reads push far down; filtered by action, the notes are on the first page.
+EXTRA_QUERIES = {
+    "audit:event_list": ("action=person.erase", "action=mfa.reset"),
+}
 IDENTITY_ROWS = frozenset(
     f"person.{name}" for name in ("first_name", "last_name", "aliases", "birth_date", "nationality", "phone")
 )
@@ -112,7 +117,9 @@ def urls_for(role: str, kwargs_by_kind: dict[str, list[dict[str, Any]]]) -> list
         if not (rule.public or rule.pre_mfa or role in rule.roles):
             continue
         for kwargs in kwargs_by_kind[rule.obj] if rule.obj else [{}]:
-            urls.append((name, reverse(name, kwargs=kwargs), rule.get_status == 405))
+            url = reverse(name, kwargs=kwargs)
+            urls.append((name, url, rule.get_status == 405))
+            urls.extend((name, f"{url}?{query}", False) for query in EXTRA_QUERIES.get(name, ()))
     return urls
 
 
@@ -191,7 +198,8 @@ class Result:
     changed_by_empty_post: list[str] = field(default_factory=list)
     fetched: int = 0
     urls_by_viewer: dict[str, int] = field(default_factory=dict)
-    messages_checked: int = 0
+    notifications_checked: int = 0
+    emails_checked: int = 0
     canaries: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
@@ -200,6 +208,8 @@ class Result:
     route_answers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # (relation, field) pairs seen where the matrix allows them: the crawl's positive control.
     seen: set[tuple[str, str]] = field(default_factory=set)
+    # The same, for the canaries of erased people (what an erasure keeps must still be found).
+    seen_erased: set[tuple[str, str]] = field(default_factory=set)
 
 
 TOKEN = re.compile(r"cnry[a-z]+\d{3}q")
@@ -230,6 +240,18 @@ class Judge:
     def __init__(self, seeder: Seeder) -> None:
         self.seeder = seeder
         self._relations: dict[tuple[Any, Any], str] = {}
+        self._erased: dict[Any, bool] = {}
+
+    def erased(self, subject: Any) -> bool:
+        """Read from the database: the canary's subject is the instance the seeder held when it
+        filed the request, from before any erasure."""
+        from abri.referrals.models import Person
+
+        if not isinstance(subject, Person):
+            return False
+        if subject.pk not in self._erased:
+            self._erased[subject.pk] = Person.objects.filter(pk=subject.pk, erased_at__isnull=False).exists()
+        return self._erased[subject.pk]
 
     def relation(self, user: Any, subject: Any) -> str:
         key = (user.pk, subject.pk)
@@ -238,6 +260,7 @@ class Judge:
         return self._relations[key]
 
     def _relation(self, user: Any, subject: Any) -> str:
+        from abri.accounts.models import User
         from abri.network.models import Shelter
         from abri.placements.models import Proposal, Stay
         from abri.referrals.models import Request
@@ -246,6 +269,14 @@ class Judge:
         role, org = str(user.role), user.organisation_id
         if role in ("coordinator", "administrator", "observer"):
             return role
+        if isinstance(subject, User):
+            # A user's own record (an audit note about them): no request, shelter or follow-up
+            # relates the viewer to it.
+            return {
+                "referrer": "referrer_other",
+                "partner": "partner_other",
+                "shelter_staff": "shelter_other",
+            }[role]
         if isinstance(subject, Shelter):
             return {
                 "referrer": "referrer_own",
@@ -278,7 +309,7 @@ class Judge:
         from abri.placements.models import Disclosure
 
         row = ROW_BY_KEY[canary.key]
-        if row.erasable and getattr(canary.subject, "erased_at", None) is not None:
+        if row.erasable and self.erased(canary.subject):
             return False
         cell = row.cell(self.relation(user, canary.subject))
         if cell == "yes":
@@ -292,11 +323,14 @@ class Judge:
         return False
 
     def state(self, canary: Canary) -> str:
+        from abri.accounts.models import User
         from abri.network.models import Shelter
 
         subject = canary.subject
         if isinstance(subject, Shelter):
             return f"shelter {self.seeder.letter(subject.pk)}"
+        if isinstance(subject, User):
+            return f"user {subject.username}"
         subject.refresh_from_db(fields=["erased_at"])
         statuses = sorted(set(subject.requests.values_list("status", flat=True)))
         erased = ", erased" if subject.erased_at else ""
@@ -317,6 +351,9 @@ def check_text(
         if allowed:
             shown_identity.extend(c for c in allowed if c.key in IDENTITY_ROWS)
             result.seen.update((judge.relation(user, c.subject), c.key) for c in allowed)
+            result.seen_erased.update(
+                (judge.relation(user, c.subject), c.key) for c in allowed if judge.erased(c.subject)
+            )
             continue
         c = canaries[0]
         relation = judge.relation(user, c.subject)
@@ -392,7 +429,7 @@ def run(network: Network, seeder: Seeder) -> Result:
         from abri.placements.models import Notification
 
         for notification in Notification.objects.filter(user=user):
-            result.messages_checked += 1
+            result.notifications_checked += 1
             check_text(
                 judge,
                 matcher,
@@ -404,7 +441,7 @@ def run(network: Network, seeder: Seeder) -> Result:
             )
         for message in mail.outbox:
             if user.email in message.to:
-                result.messages_checked += 1
+                result.emails_checked += 1
                 check_text(
                     judge,
                     matcher,

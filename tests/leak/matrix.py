@@ -70,6 +70,7 @@ NARRATIVE = "yes yes yes no no no no no yes no no"
 REFERRER_TEXT = "yes yes yes no no no no no no no no"
 SHELTER_TEXT = "yes yes no no own own own no no no no"
 COORDINATION_ONLY = "yes yes no no no no no no no no no"
+ADMINISTRATION_ONLY = "no yes no no no no no no no no no"
 ARRIVAL_SIDE = "yes yes no no no yes no no no no no"
 DEPARTURE_SIDE = "yes yes yes no no no no no no no no"
 SUPPORT_RECORD = "yes yes no no no yes no no own no no"
@@ -101,10 +102,18 @@ ROWS: tuple[Row, ...] = (
         "dangerzone.referrer", "danger zone typed by the referrer (town)", "person", NARRATIVE, erasable=True
     ),
     _row(
-        "dangerzone.shelter",
-        "danger zone derived from a shelter (after an incident): its town",
+        "dangerzone.placement",
+        "danger zone around a former placement (after an incident): its town",
         "person",
         "yes yes no no own own own no no no no",
+    ),
+    # Others read that such a zone exists, not where (policy.danger_zone_label).
+    _row(
+        "dangerzone.coordination",
+        "danger zone set by the coordinators (town)",
+        "person",
+        COORDINATION_ONLY,
+        erasable=True,
     ),
     # Free text.
     _row("consent.obtained_by", "consent obtained by", "person", REFERRER_TEXT),
@@ -116,19 +125,42 @@ ROWS: tuple[Row, ...] = (
         "coordinator's decision reasons (information, redirect, decline, close)",
         "person",
         REFERRER_TEXT,
+        erasable=True,
     ),
-    _row("request.withdraw_reason", "referrer's withdrawal reason", "person", REFERRER_TEXT),
-    _row("proposal.refusal_text", "shelter's refusal text", "person", SHELTER_TEXT),
-    _row("proposal.closing_reason", "withdrawal reason after the interview", "person", SHELTER_TEXT),
-    _row("proposal.not_arrived_reason", "reason the person did not arrive", "person", SHELTER_TEXT),
-    _row("proposal.interview_link", "how to join the interview", "person", ARRIVAL_SIDE),
-    _row("stay.exit_note", "exit note", "person", SHELTER_TEXT),
-    _row("incident.description", "incident description (placement)", "person", SHELTER_TEXT),
-    _row("disclosure.reason", "disclosure reason", "person", COORDINATION_ONLY),
-    _row("transfer.escort", "escort's name", "person", ARRIVAL_SIDE),
+    _row("request.withdraw_reason", "referrer's withdrawal reason", "person", REFERRER_TEXT, erasable=True),
+    _row("proposal.refusal_text", "shelter's refusal text", "person", SHELTER_TEXT, erasable=True),
+    _row(
+        "proposal.closing_reason",
+        "withdrawal reason after the interview",
+        "person",
+        SHELTER_TEXT,
+        erasable=True,
+    ),
+    _row(
+        "proposal.not_arrived_reason",
+        "reason the person did not arrive",
+        "person",
+        SHELTER_TEXT,
+        erasable=True,
+    ),
+    _row("proposal.interview_link", "how to join the interview", "person", ARRIVAL_SIDE, erasable=True),
+    _row("stay.exit_note", "exit note", "person", SHELTER_TEXT, erasable=True),
+    _row("incident.description", "incident description (placement)", "person", SHELTER_TEXT, erasable=True),
+    _row("disclosure.reason", "disclosure reason", "person", COORDINATION_ONLY, erasable=True),
+    _row(
+        "requestevent.zones_reason",
+        "reason for changing the danger zones (timeline)",
+        "person",
+        COORDINATION_ONLY,
+        erasable=True,
+    ),
+    _row("transfer.escort", "escort's name", "person", ARRIVAL_SIDE, erasable=True),
     _row("transfer.departure_place", "departure place", "person", DEPARTURE_SIDE),
     _row("transfer.arrival_place", "arrival place", "person", ARRIVAL_SIDE),
     _row("transfer.meeting_point", "meeting point", "person", ARRIVAL_SIDE),
+    # The audit log's notes: an erasure's reason (about the person), the identity check before a
+    # second-factor reset (about a user), read by administrators on the audit trail only.
+    _row("auditnote.text", "audit note (erasure reason, identity check)", "person", ADMINISTRATION_ONLY),
     # Support and legal places (recorded here by the support partner following the person).
     _row("supportstep.note", "support step note", "person", SUPPORT_RECORD, erasable=True),
     _row("residencepermit.number", "residence document number", "person", SUPPORT_RECORD, erasable=True),
@@ -153,13 +185,12 @@ ROW_BY_KEY = {row.key: row for row in ROWS}
 NOT_CANARIED = {
     "attachment.content": "the document's bytes (metadata stripped): checked by the attachment tests",
     "residencepermit.prefecture": "a département code (two digits), not unique text",
-    "requestevent.reason": "the timeline's copy of the reasons above: their canaries cover it",
+    "requestevent.reason": (
+        "the timeline's copy of the reasons above: their canaries cover it (the danger zones'"
+        " change, whose reason only the timeline holds, has its row)"
+    ),
     "weightset.note": "why the engine's weights changed (administrators): about no person or place",
     "trainingsession.notes": "a training's practical notes: about no person or place",
-}
-
-HEADER_NOTE = {
-    "shelter": "for shelter rows the three shelter columns are the shelter's own staff, in any state",
 }
 
 

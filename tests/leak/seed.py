@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from abri.accounts import services as accounts
 from abri.core.errors import DomainError
 from abri.network.models import Shelter
 from abri.network.services import unavailability_declare
@@ -39,8 +40,18 @@ SHELTER_TOWNS = {
     "D": ("Mauléon-Licharre", "64", "own"),
     "E": ("Sarlat-la-Canéda", "24", "other"),
 }
-# The town a referrer types as a danger zone (far from every shelter above).
-REFERRER_DANGER_TOWN = ("Vals-les-Bains", "07")
+# The towns referrers type as danger zones (far from every shelter above), one per journey.
+REFERRER_DANGER_TOWNS = {
+    "incident": ("Vals-les-Bains", "07"),
+    "erased": ("Charleville-Mézières", "08"),
+}
+# Towns the coordinators add as danger zones (``request_zones_change``): far from the shelters
+# of their journeys, except Betschdorf, 15 km from B, added over B's pending proposal on purpose.
+COORDINATION_TOWNS = {
+    "sheltered": ("Lons-le-Saunier", "39"),
+    "over_pending": ("Betschdorf", "67"),
+    "erased": ("Bar-le-Duc", "55"),
+}
 
 # A request is consistent only when its live proposals match its status.
 OPEN_PROPOSAL_STATUSES = {
@@ -121,18 +132,6 @@ class Seeder:
             self._reported.add(key)
             self.invariant_failures.append(message)
 
-    def may(self, journey: str, what: str, action: Callable[[], Any]) -> bool:
-        """An action the rules may allow or refuse (a transition other branches may add): when
-        allowed, the invariants must hold after it like after any step."""
-        try:
-            action()
-        except DomainError:
-            return False
-        finally:
-            self.steps += 1
-            self.check_invariants(f"{journey}: after {what}")
-        return True
-
     def must_refuse(self, journey: str, what: str, action: Callable[[], Any], item: str) -> None:
         """An action the rules forbid: it must raise a DomainError and change nothing."""
         try:
@@ -189,11 +188,11 @@ class Seeder:
         )
 
     # -- requests -------------------------------------------------------------------------
-    def file(self, journey: str, *, side: str = "own", danger_town: bool = False) -> Request:
+    def file(self, journey: str, *, side: str = "own", danger_town: str = "") -> Request:
         """A request with a canary in every field the referrer fills, submitted."""
         referrer = self.network.user("referrer", side)
         n = len(self.journeys) + 1
-        birth = datetime.date(1983, 11, 10 + n)
+        birth = datetime.date(1983, 11, 10) + datetime.timedelta(days=n)
         req = referrals.request_create_draft(actor=referrer)
         person = req.person
         data = {
@@ -213,7 +212,8 @@ class Seeder:
         referrals.request_save_household(
             actor=referrer, request=req, members=[{"relation": "child", "gender": "F", "age": 4}]
         )
-        towns = f"{REFERRER_DANGER_TOWN[0]} ({REFERRER_DANGER_TOWN[1]})" if danger_town else ""
+        town, dep = REFERRER_DANGER_TOWNS[danger_town] if danger_town else ("", "")
+        towns = f"{town} ({dep})" if town else ""
         situation = {
             "urgency": "urgent",
             "situation": self.token("Situation"),
@@ -227,8 +227,8 @@ class Seeder:
         referrals.request_save_situation(actor=referrer, request=req, data=situation)
         self.add("request.situation", situation["situation"], person)
         self.add("person.exploiters", situation["exploiters"], person)
-        if danger_town:
-            self.add("dangerzone.referrer", REFERRER_DANGER_TOWN[0], person)
+        if town:
+            self.add("dangerzone.referrer", town, person)
         notes = self.token("Health")
         referrals.request_save_needs(
             actor=referrer,
@@ -286,12 +286,15 @@ class Seeder:
         return Proposal.objects.get(pk=proposal.pk)
 
     def arrive(self, journey: str, proposal: Proposal, *, escort: bool = False) -> Stay:
-        """Agree, confirm, plan the journey, arrive."""
+        """Agree (unless agreed already), confirm, plan the journey, arrive."""
         staff = self.staff_of(proposal)
         coordinator = self.network.user("coordinator")
-        self.step(
-            journey, "agreeing", lambda: placements.proposal_agree(actor=staff, proposal=self.fresh(proposal))
-        )
+        if self.fresh(proposal).status == "pending":
+            self.step(
+                journey,
+                "agreeing",
+                lambda: placements.proposal_agree(actor=staff, proposal=self.fresh(proposal)),
+            )
         self.step(
             journey,
             "confirming",
@@ -334,7 +337,23 @@ class Seeder:
         return data
 
     def incident_zone(self, person: Person, shelter: Shelter) -> None:
-        self.add("dangerzone.shelter", shelter.commune, person, author_org_id=shelter.operator_id)
+        self.add("dangerzone.placement", shelter.commune, person, author_org_id=shelter.operator_id)
+
+    def zones_change(self, journey: str, req: Request, which: str) -> None:
+        """A coordinator adds a town to the danger zones, with a reason (the timeline's)."""
+        town, dep = COORDINATION_TOWNS[which]
+        reason = self.add("requestevent.zones_reason", self.token("ZonesReason"), req.person)
+        self.add("dangerzone.coordination", town, req.person)
+        self.step(
+            journey,
+            f"the coordinators adding {town} to the danger zones",
+            lambda: referrals.request_zones_change(
+                actor=self.network.user("coordinator"),
+                request=Request.objects.get(pk=req.pk),
+                reason=reason,
+                towns=f"{town} ({dep})",
+            ),
+        )
 
 
 def date_spellings(day: datetime.date) -> tuple[str, ...]:
@@ -404,45 +423,62 @@ def seed(network: Network) -> Seeder:
     s.step(j, "the deadline passing", lambda: placements.proposals_expire())
     s.propose(j, req, "B")
 
-    # P2: the referrer withdraws while C's proposal is pending; C then tries to agree.
-    j = "P2 withdrawn by the referrer"
-    req = s.searching(s.file(j))
-    (p2,) = s.propose(j, req, "C")
-    reason = s.token("Withdraw")
-    s.add("request.withdraw_reason", reason, req.person)
-    s.step(
-        j,
-        "the referrer withdrawing",
-        lambda: referrals.request_transition(
-            actor=referrer, request=Request.objects.get(pk=req.pk), name="withdraw", reason=reason
-        ),
+    # Exits before the arrival: the referrer withdraws, or a coordinator closes, in each state
+    # before it; the shelter's next step must then be refused (the proposal ended with the request).
+    next_step: dict[str, tuple[str, Callable[..., Any]]] = {
+        Status.SEARCHING: ("agreeing", placements.proposal_agree),
+        Status.PLACE_FOUND: ("confirming the interview", placements.interview_confirm),
+        Status.TRAVELLING: ("confirming the arrival", placements.arrival_confirm),
+    }
+    exits = (
+        # (transition, who, the row its reason is, state left, shelter)
+        ("withdraw", "referrer", "request.withdraw_reason", Status.SEARCHING, "C"),
+        ("withdraw", "referrer", "request.withdraw_reason", Status.PLACE_FOUND, "B"),
+        ("withdraw", "referrer", "request.withdraw_reason", Status.TRAVELLING, "E"),
+        ("close", "coordinator", "request.decision_reason", Status.SEARCHING, "E"),
+        ("close", "coordinator", "request.decision_reason", Status.PLACE_FOUND, "C"),
+        ("close", "coordinator", "request.decision_reason", Status.TRAVELLING, "B"),
     )
-    s.must_refuse(
-        j,
-        "a shelter agreeing after the consent was withdrawn",
-        lambda: placements.proposal_agree(actor=s.staff_of(p2), proposal=s.fresh(p2)),
-        "item 2",
-    )
-
-    # P3: the coordinator closes while E's proposal is pending; E then tries to agree.
-    j = "P3 closed by the coordinator"
-    req = s.searching(s.file(j))
-    (p3,) = s.propose(j, req, "E")
-    reason = s.token("Close")
-    s.add("request.decision_reason", reason, req.person)
-    s.step(
-        j,
-        "the coordinator closing",
-        lambda: referrals.request_transition(
-            actor=coordinator, request=Request.objects.get(pk=req.pk), name="close", reason=reason
-        ),
-    )
-    s.must_refuse(
-        j,
-        "a shelter agreeing after the request was closed",
-        lambda: placements.proposal_agree(actor=s.staff_of(p3), proposal=s.fresh(p3)),
-        "item 2",
-    )
+    for n, (name, who, reason_key, state, letter) in enumerate(exits, start=1):
+        j = f"X{n} {name} by the {who} while {state}"
+        req = s.searching(s.file(j))
+        (proposal,) = s.propose(j, req, letter)
+        staff = s.staff_of(proposal)
+        if state != Status.SEARCHING:
+            s.step(
+                j,
+                "agreeing",
+                lambda p=proposal, u=staff: placements.proposal_agree(actor=u, proposal=s.fresh(p)),
+            )
+        if state == Status.TRAVELLING:
+            s.step(
+                j,
+                "confirming",
+                lambda p=proposal, u=staff: placements.interview_confirm(actor=u, proposal=s.fresh(p)),
+            )
+            s.step(
+                j,
+                "planning the journey",
+                lambda p=proposal, j=j: placements.transfer_plan(
+                    actor=coordinator, proposal=s.fresh(p), data=s.transfer_data(j, s.fresh(p), escort=False)
+                ),
+            )
+        assert Request.objects.get(pk=req.pk).status == state, f"{j}: the journey did not reach {state}"
+        reason = s.add(reason_key, s.token("Exit"), req.person)
+        s.step(
+            j,
+            f"the {who} ending the request ({name})",
+            lambda req=req, who=who, name=name, reason=reason: referrals.request_transition(
+                actor=network.user(who), request=Request.objects.get(pk=req.pk), name=name, reason=reason
+            ),
+        )
+        what, action = next_step[state]
+        s.must_refuse(
+            j,
+            f"the shelter {what} after the request ended",
+            lambda p=proposal, u=staff, action=action: action(actor=u, proposal=s.fresh(p)),
+            "exits before arrival",
+        )
 
     # P4 declined, P5 redirected (after a request for information), straight from assessment.
     for j, name in (("P4 declined", "decline"), ("P5 redirected", "redirect")):
@@ -504,7 +540,7 @@ def seed(network: Network) -> Seeder:
     # P8: sheltered at A, incident (emergency move), C agrees then withdraws after the
     # interview, sheltered at E. A then tries to report on the ended stay.
     j = "P8 incident, re-placed"
-    req = s.searching(s.file(j, danger_town=True))
+    req = s.searching(s.file(j, danger_town="incident"))
     (p8a,) = s.propose(j, req, "A")
     stay_a = s.arrive(j, p8a)
     description = s.token("Incident")
@@ -544,6 +580,7 @@ def seed(network: Network) -> Seeder:
     req = s.searching(s.file(j))
     (p9,) = s.propose(j, req, "B")
     s.arrive(j, p9)
+    s.zones_change(j, req, "sheltered")
     person = req.person
     s.step(
         j,
@@ -658,13 +695,62 @@ def seed(network: Network) -> Seeder:
         ),
     )
 
-    # P12: erased on request while searching.
-    j = "P12 erased"
-    req = s.searching(s.file(j))
+    # P12: a placement history, then erased on request while travelling again: refused by C
+    # (text), the interview at A (link), travelled with an escort, an incident at A (its town
+    # stays a zone), a zone added by the coordinators, then on the way to E with an escort. The
+    # live proposal's page shows the transfer after the erasure: the escort must be gone from it,
+    # the places kept (and the same check runs on every other page, for everyone).
+    j = "P12 erased after a placement history, travelling"
+    req = s.searching(s.file(j, danger_town="erased"))
+    at_a, at_c = sorted(s.propose(j, req, "A", "C"), key=lambda p: p.shelter_id != sA.pk)
+    text = s.add("proposal.refusal_text", s.token("Refusal"), req.person, author_org_id=sC.operator_id)
+    s.step(
+        j,
+        "C refusing",
+        lambda: placements.proposal_refuse(actor=s.staff_of(at_c), proposal=at_c, reason="other", text=text),
+    )
+    s.step(j, "A agreeing", lambda: placements.proposal_agree(actor=s.staff_of(at_a), proposal=s.fresh(at_a)))
+    link = s.add("proposal.interview_link", s.token("Interview"), req.person, author_org_id=sA.operator_id)
+    s.step(
+        j,
+        "scheduling the interview",
+        lambda: placements.interview_schedule(
+            actor=coordinator,
+            proposal=s.fresh(at_a),
+            at=timezone.now() + datetime.timedelta(days=1),
+            link=f"https://visio.example.invalid/{link}",
+        ),
+    )
+    stay_a = s.arrive(j, at_a, escort=True)
+    description = s.add("incident.description", s.token("Incident"), req.person, author_org_id=sA.operator_id)
+    s.incident_zone(req.person, sA)
+    s.step(
+        j,
+        "the incident at A",
+        lambda: placements.incident_report(
+            actor=s.staff_of(at_a), stay=stay_a, kind="found", description=description
+        ),
+    )
+    s.zones_change(j, req, "erased")
+    (at_e,) = s.propose(j, req, "E")
+    staff = s.staff_of(at_e)
+    s.step(j, "E agreeing", lambda: placements.proposal_agree(actor=staff, proposal=s.fresh(at_e)))
+    s.step(j, "E confirming", lambda: placements.interview_confirm(actor=staff, proposal=s.fresh(at_e)))
+    s.step(
+        j,
+        "planning the journey to E",
+        lambda: placements.transfer_plan(
+            actor=coordinator, proposal=s.fresh(at_e), data=s.transfer_data(j, s.fresh(at_e), escort=True)
+        ),
+    )
     s.step(
         j,
         "the erasure",
-        lambda: referrals.person_erase(actor=coordinator, person=req.person, reason="request"),
+        lambda: referrals.person_erase(
+            actor=coordinator,
+            person=req.person,
+            reason=s.add("auditnote.text", s.token("ErasureReason"), req.person),
+        ),
     )
 
     # P13: did not arrive at C; closed.
@@ -735,20 +821,27 @@ def seed(network: Network) -> Seeder:
         j, "accepting", lambda: referrals.request_transition(actor=coordinator, request=req, name="accept")
     )
 
-    # P18: B agreed, then the referrer withdraws the request if the workflow allows it from
-    # "place found" (the agreed proposal must then end with it, and B lose the identity).
-    j = "P18 agreed, then withdrawn by the referrer if allowed"
+    # P19: a zone added over B's pending proposal withdraws it; B then tries to agree.
+    j = "P19 zone added over a pending proposal"
     req = s.searching(s.file(j))
-    (p18,) = s.propose(j, req, "B")
-    s.step(j, "B agreeing", lambda: placements.proposal_agree(actor=s.staff_of(p18), proposal=p18))
-    reason = s.add("request.withdraw_reason", s.token("Withdraw"), req.person)
-    s.may(
+    (p19,) = s.propose(j, req, "B")
+    s.zones_change(j, req, "over_pending")
+    s.must_refuse(
         j,
-        "the referrer withdrawing after the agreement",
-        lambda: referrals.request_transition(
-            actor=referrer, request=Request.objects.get(pk=req.pk), name="withdraw", reason=reason
-        ),
+        "a shelter agreeing after a danger zone excluded it",
+        lambda: placements.proposal_agree(actor=s.staff_of(p19), proposal=s.fresh(p19)),
+        "zones",
     )
+
+    # A lost second factor reset by an administrator, with how the identity was checked (an
+    # audit note). The user is no viewer of the crawl: the reset ends their sessions.
+    lost = network.user("observer", "other")
+    accounts.second_factor_reset(
+        actor=network.user("administrator"),
+        user=lost,
+        identity_check=s.add("auditnote.text", s.token("IdentityCheck"), lost),
+    )
+
     # A training given by the partner, attended by shelter staff: its pages and certificate (a
     # PDF) are crawled like the others, so their text is checked too.
     session = make_session(network, trainer=network.org("support_partner"), days_ago=10)

@@ -11,9 +11,11 @@ from abri.core.fields import EncryptedField
 from tests.leak.matrix import BEGIN, END, NOT_CANARIED, ROW_BY_KEY, ROWS, VIEWER_KEYS, render_markdown
 
 DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "security.md"
-# Applications whose encrypted fields hold the network's data (accounts and audit hold the
-# users' own secrets, checked by their own tests).
-DOMAIN_APPS = ("referrals", "placements", "network", "support", "training", "reports", "search")
+# Applications whose encrypted fields hold the network's data, or free text about it (the audit
+# log's notes); accounts holds the users' own secrets, checked by its own tests.
+DOMAIN_APPS = ("referrals", "placements", "network", "support", "training", "reports", "search", "audit")
+# Rows only administrators read (the audit trail is theirs); coordinators read every other row.
+ADMINISTRATION_ROWS = {"auditnote.text"}
 
 
 def test_the_documented_matrix_is_the_tested_one():
@@ -31,7 +33,8 @@ def test_every_row_has_a_cell_for_every_viewer_and_one_key():
     assert all(len(row.cells) == len(VIEWER_KEYS) for row in ROWS)
     # Nobody outside the coordination and the people concerned reads anything.
     assert all(row.cell("observer") == "no" and row.cell("partner_other") == "no" for row in ROWS)
-    assert all(row.cell("coordinator") == "yes" for row in ROWS)
+    assert all(row.cell("administrator") == "yes" for row in ROWS)
+    assert all((row.cell("coordinator") == "yes") == (row.key not in ADMINISTRATION_ROWS) for row in ROWS)
 
 
 def test_every_encrypted_field_of_the_domain_has_a_canary():
@@ -79,3 +82,11 @@ def test_every_identity_field_is_a_row_checked_for_its_read_event():
     # narrative (SECURITY.md): the matrix gives them their own rule.
     narrative = {"person.health_needs", "person.exploiters"}
     assert rows - narrative <= IDENTITY_ROWS, sorted(rows - narrative - IDENTITY_ROWS)
+
+
+def test_every_source_of_danger_zone_has_a_row():
+    """Each source of danger zone has its own reading rule (policy.danger_zone_label), so a row."""
+    from abri.referrals.models import DangerZone
+
+    keys = {f"dangerzone.{source}" for source in DangerZone.Source.values}
+    assert keys <= set(ROW_BY_KEY), sorted(keys - set(ROW_BY_KEY))
