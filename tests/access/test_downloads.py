@@ -123,3 +123,18 @@ def test_a_new_export_missing_from_the_inventory_is_named(settings: Any) -> None
     finally:
         del sys.modules["tests_download_urls"]
         clear_url_caches()
+
+
+def test_the_documented_downloads_are_the_listed_ones():
+    """docs/security.md's table is generated from DOWNLOADS: the two never drift apart."""
+    from pathlib import Path
+
+    from abri.access.downloads import BEGIN, END, render_markdown
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    assert BEGIN in text and END in text, "docs/security.md lost its downloads markers"
+    documented = text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n") + "\n"
+    assert documented == render_markdown(), (
+        "docs/security.md and abri/access/downloads.py disagree: paste the output of "
+        "`python -m abri.access.downloads` between the markers"
+    )

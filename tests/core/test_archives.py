@@ -126,7 +126,10 @@ def test_the_import_page_names_the_file_field(network: Any, bomb: bytes) -> None
     ("members", "message"),
     [
         # Many members: each costs an object before any is read.
-        ({f"m{i}.xml": b"<a/>" for i in range(SPREADSHEET_LIMITS.max_members + 1)}, "more than 200 internal files"),
+        (
+            {f"m{i}.xml": b"<a/>" for i in range(SPREADSHEET_LIMITS.max_members + 1)},
+            "more than 200 internal files",
+        ),
         # One member over its own limit, even if well packed.
         ({"big.xml": b"<a>" + bytes(range(256)) * (33 * 4096) + b"</a>"}, "unpacks to more than"),
         # A ratio no spreadsheet reaches, under the size limits.
