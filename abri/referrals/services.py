@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from abri.access import policy
 from abri.access.roles import COORDINATION, REFERRER, role_of
 from abri.accounts.models import OrganisationKind, Role, User
 from abri.audit.models import AuditNote
@@ -608,24 +609,15 @@ def duplicate_decide(
         )
 
 
-IDENTITY_FIELDS = (
-    "first_name",
-    "last_name",
-    "aliases",
-    "birth_date",
-    "nationality",
-    "phone",
-    "health_needs",
-    "exploiters",
-)
+# What identifies the person (the policy's identity) and the most sensitive things said of her:
+# exported on subject access, erased on request or by retention.
+PERSONAL_FIELDS = (*policy.IDENTITY_FIELDS, "health_needs", "exploiters")
 
 
 def person_export(*, actor: User, person: Person, http_request: HttpRequest | None = None) -> dict[str, Any]:
     """Everything Abri holds about one person (GDPR subject access). Audited."""
     if role_of(actor) not in COORDINATION:
         raise DomainError(_("Only coordinators export a person's data."), code="forbidden")
-    from abri.access import policy
-
     # The names, birth date and phone come through the accessor, which records their read.
     identity = policy.identity_for(actor, person, request=http_request)
 
@@ -637,7 +629,7 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
     data: dict[str, Any] = {
         "reference": person.reference,
         "pseudonym": person.pseudonym,
-        **{f: value(f) for f in IDENTITY_FIELDS},
+        **{f: value(f) for f in PERSONAL_FIELDS},
         "gender": person.gender,
         "age": person.age,
         "languages": person.languages,
@@ -721,7 +713,7 @@ def person_export(*, actor: User, person: Person, http_request: HttpRequest | No
 
 def _erase_identity(person: Person) -> None:
     """Remove what identifies a person; keep the anonymous profile, statuses and audit trail."""
-    for field in IDENTITY_FIELDS:
+    for field in PERSONAL_FIELDS:
         setattr(person, field, None)
     person.pseudonym = "—"
     person.index_name_birth = person.index_phone = person.index_alias_birth = ""
