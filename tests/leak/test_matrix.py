@@ -73,10 +73,10 @@ def test_the_routes_the_crawl_leaves_out_still_exist():
 
 def test_every_identity_field_is_a_row_checked_for_its_read_event():
     """The fields an erasure removes as identity are the crawl's identity canaries."""
-    from abri.referrals.services import IDENTITY_FIELDS
+    from abri.referrals.services import PERSONAL_FIELDS
     from tests.leak.crawl import IDENTITY_ROWS
 
-    rows = {f"person.{name}" for name in IDENTITY_FIELDS}
+    rows = {f"person.{name}" for name in PERSONAL_FIELDS}
     assert rows <= set(ROW_BY_KEY), sorted(rows - set(ROW_BY_KEY))
     # Health needs and what is known of the exploiters are erased with the identity but are the
     # narrative (SECURITY.md): the matrix gives them their own rule.
